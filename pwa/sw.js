@@ -1,0 +1,1 @@
+// app shell service worker (placeholder until the PWA issue)

@@ -1,0 +1,77 @@
+"""CSV import (dry run first) and streaming, audited CSV export of customers."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Stream
+
+from server.api.auth import current_actor, managers_only
+from server.api.state import AppContext, request_language
+from server.i18n import translate
+from server.services import audit, csv_io
+from server.services.customers import CustomerFilter, load_rules
+
+
+def _report_out(report: csv_io.ImportReport, lang: str) -> dict[str, Any]:
+    body = dataclasses.asdict(report)
+    for problem in body["rejected"]:
+        for error in problem["errors"]:
+            error["message"] = translate(error["code"], lang, error["params"])
+            del error["params"]
+    return body
+
+
+class CsvController(Controller):
+    path = "/api/customers"
+    tags = ["import/export"]
+
+    @post("/import")
+    async def import_csv(
+        self,
+        request: Request,
+        ctx: AppContext,
+        data: Annotated[UploadFile, Body(media_type=RequestEncodingType.MULTI_PART)],
+        dry_run: bool = True,
+    ) -> dict[str, Any]:
+        """Upload a CSV (field `data`). With dry_run (the default) nothing is written."""
+        content = await data.read()
+        rules = await load_rules(ctx.settings.default_phone_region)
+        report = await csv_io.import_customers(
+            ctx.engine, current_actor(request), content, rules, dry_run
+        )
+        return _report_out(report, request_language(request))
+
+    @get("/export.csv", guards=[managers_only])
+    async def export_csv(
+        self,
+        request: Request,
+        ctx: AppContext,
+        q: str | None = None,
+        region: str | None = None,
+        grade: str | None = None,
+        stage: str | None = None,
+        owner_id: int | None = None,
+        tag: str | None = None,
+    ) -> Stream:
+        actor = current_actor(request)
+        flt = CustomerFilter(
+            q=q, region=region, grade=grade, lifecycle=stage, owner_id=owner_id, tag=tag
+        )
+        filters = {k: v for k, v in dataclasses.asdict(flt).items() if v is not None}
+        await audit.record(
+            actor, "export", "customer", detail=json.dumps(filters, ensure_ascii=False)
+        )
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
+        return Stream(
+            csv_io.export_customers(actor, flt, ctx.settings.default_phone_region),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="customers-{stamp}.csv"'},
+        )

@@ -1,0 +1,10 @@
+"""Piccolo's configuration module (PICCOLO_CONF=server.db.piccolo_conf), used by migrations."""
+
+from piccolo.conf.apps import AppRegistry
+
+from server.config import get_settings
+from server.db.engine import make_engine
+
+DB = make_engine(get_settings())
+
+APP_REGISTRY = AppRegistry(apps=["server.db.piccolo_app"])

@@ -1,0 +1,55 @@
+"""The audit trail: one row per write, export, merge, delete or assignment."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import json
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from server.db.tables import AuditLog
+from server.domain.access import Actor
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID | decimal.Decimal):
+        return str(value)
+    return value
+
+
+def snapshot(values: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if values is None:
+        return None
+    return {key: _jsonable(value) for key, value in values.items()}
+
+
+async def record(
+    actor: Actor | None,
+    action: str,
+    entity: str,
+    record_id: Any = None,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+    detail: str | None = None,
+) -> None:
+    await AuditLog(
+        actor=actor.id if actor else None,
+        action=action,
+        entity=entity,
+        record_id=str(record_id) if record_id is not None else None,
+        before=json.dumps(snapshot(before), ensure_ascii=False) if before is not None else None,
+        after=json.dumps(snapshot(after), ensure_ascii=False) if after is not None else None,
+        detail=detail,
+    ).save()
+
+
+def changed_fields(
+    before: Mapping[str, Any], after: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The (before, after) pair restricted to the fields whose value actually changed."""
+    keys = [k for k, v in after.items() if before.get(k) != v]
+    return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}

@@ -1,0 +1,144 @@
+"""Shared fixtures: the app running on each database (SQLite and PostgreSQL), users, tokens.
+
+Every API test runs once per database. `FIELDCRM_TEST_DBS=sqlite` narrows a local run.
+PostgreSQL tests use a throwaway database created for this run and dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from server.app import create_app
+from server.config import Settings
+from server.db.tables import ALL_TABLES, Counter
+from server.services import accounts
+
+PG_ADMIN_URL = os.environ.get("FIELDCRM_TEST_PG", "postgres://postgres@127.0.0.1:5432/postgres")
+DATABASES = os.environ.get("FIELDCRM_TEST_DBS", "sqlite,postgres").split(",")
+PASSWORD = "correct-horse-42"
+
+
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    return accounts.hash_password(PASSWORD)
+
+
+async def _create_pg_database() -> str:
+    name = f"fieldcrm_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    conn = await asyncpg.connect(PG_ADMIN_URL)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+
+
+async def _drop_pg_database(url: str) -> None:
+    conn = await asyncpg.connect(PG_ADMIN_URL)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session", params=DATABASES)
+async def settings(request: pytest.FixtureRequest, tmp_path_factory) -> AsyncIterator[Settings]:
+    data_dir: Path = tmp_path_factory.mktemp(f"data-{request.param}")
+    if request.param == "postgres":
+        url = await _create_pg_database()
+        yield Settings(data_dir=data_dir, database_url=url)
+        await _drop_pg_database(url)
+    else:
+        yield Settings(data_dir=data_dir, database_url="")
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings) -> AsyncIterator[Litestar]:
+    application = create_app(settings)
+    async with AsyncTestClient(application) as client:
+        application.state.test_client = client
+        yield application
+
+
+async def _wipe_tables() -> None:
+    for table in reversed(ALL_TABLES):
+        if table is not Counter:
+            await table.delete(force=True)
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncTestClient:
+    """The app with empty tables (the server sequence keeps counting, as in production)."""
+    await _wipe_tables()
+    app.state.context.login_limiter._failures.clear()
+    return app.state.test_client
+
+
+@dataclass
+class ApiUser:
+    """A signed-in user: sends requests with their bearer token."""
+
+    client: AsyncTestClient
+    id: int
+    role: str
+    team_id: int | None
+    token: str
+    lang: str = "en"
+
+    def _headers(self, extra: dict[str, str] | None) -> dict[str, str]:
+        return {
+            "Authorization": f"Bearer {self.token}",
+            "Accept-Language": self.lang,
+            **(extra or {}),
+        }
+
+    async def request(self, method: str, url: str, **kw: Any):
+        headers = self._headers(kw.pop("headers", None))
+        return await self.client.request(method, url, headers=headers, **kw)
+
+    async def get(self, url: str, **kw: Any):
+        return await self.request("GET", url, **kw)
+
+    async def post(self, url: str, **kw: Any):
+        return await self.request("POST", url, **kw)
+
+    async def patch(self, url: str, **kw: Any):
+        return await self.request("PATCH", url, **kw)
+
+    async def delete(self, url: str, **kw: Any):
+        return await self.request("DELETE", url, **kw)
+
+
+@pytest.fixture
+def make_user(client: AsyncTestClient, password_hash: str):
+    async def factory(
+        role: str = "rep", team_id: int | None = None, name: str | None = None
+    ) -> ApiUser:
+        username = name or f"{role}-{uuid.uuid4().hex[:8]}"
+        user_id = await accounts.create_user(
+            username,
+            None,
+            role,
+            display_name=username,
+            team_id=team_id,
+            password_hash=password_hash,
+        )
+        token = await accounts.issue_token(user_id, ttl_hours=1)
+        return ApiUser(client, user_id, role, team_id, token)
+
+    return factory
+
+
+@pytest.fixture
+async def team(client: AsyncTestClient) -> int:
+    return await accounts.create_team(f"Team {uuid.uuid4().hex[:6]}")
