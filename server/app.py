@@ -7,19 +7,21 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from litestar import Litestar, MediaType, get
+from litestar import Litestar, MediaType, Router, get
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.response import File
 from litestar.static_files import create_static_files_router
+from piccolo.engine.base import Engine
 
 from server.api.accounts import AdminController, AuthController
 from server.api.auth import PUBLIC_PATHS, TokenAuthMiddleware, signed_in
 from server.api.csv_routes import CsvController
 from server.api.customers import CustomerController
 from server.api.errors import EXCEPTION_HANDLERS
+from server.api.notifications import NotificationController
 from server.api.state import AppContext, app_context
 from server.config import Settings, get_settings
 from server.db.engine import bind_engine, make_engine, start_engine, stop_engine
@@ -51,9 +53,12 @@ async def service_worker() -> File:
     )
 
 
-def create_app(settings: Settings | None = None, run_migrations: bool = True) -> Litestar:
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> Litestar:
+    """The ASGI app. Given an `engine`, the caller owns it (already bound, started and
+    migrated — tests and benchmarks do this); otherwise the app's lifespan does all that."""
     settings = settings or get_settings()
-    engine = make_engine(settings)
+    owns_engine = engine is None
+    engine = engine or make_engine(settings)
     context = AppContext(
         settings=settings,
         engine=engine,
@@ -62,10 +67,12 @@ def create_app(settings: Settings | None = None, run_migrations: bool = True) ->
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        if not owns_engine:
+            yield
+            return
         bind_engine(engine)
         await start_engine(engine)
-        if run_migrations:
-            await migrate(engine)
+        await migrate(engine)
         try:
             yield
         finally:
@@ -80,6 +87,7 @@ def create_app(settings: Settings | None = None, run_migrations: bool = True) ->
             AdminController,
             CustomerController,
             CsvController,
+            NotificationController,
             create_static_files_router(
                 path="/app", directories=[PWA_DIR], name="pwa", opt={"exclude_from_auth": True}
             ),
@@ -90,5 +98,11 @@ def create_app(settings: Settings | None = None, run_migrations: bool = True) ->
         middleware=[DefineMiddleware(TokenAuthMiddleware, exclude=PUBLIC_PATHS)],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
-        openapi_config=OpenAPIConfig(title="FieldCRM API", version="0.1.0", path="/schema"),
+        openapi_config=OpenAPIConfig(
+            title="FieldCRM API",
+            version="0.1.0",
+            openapi_router=Router(
+                path="/schema", route_handlers=[], opt={"exclude_from_auth": True}
+            ),
+        ),
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import sqlite3
 import subprocess
 from pathlib import Path
@@ -30,10 +29,11 @@ def restore(settings: Settings, source: Path) -> None:
     if settings.uses_postgres:
         _pg_command("pg_restore", settings, ["--clean", "--if-exists", "--no-owner", str(source)])
     else:
+        # The backup API in reverse: SQLite itself rewrites the live file under its own locks,
+        # so the WAL and any open readers stay consistent (a raw file copy would not).
         settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-        for suffix in ("-wal", "-shm"):  # stale WAL pages must not be replayed over the copy
-            Path(f"{settings.sqlite_path}{suffix}").unlink(missing_ok=True)
-        shutil.copyfile(source, settings.sqlite_path)
+        with sqlite3.connect(source) as backup_db, sqlite3.connect(settings.sqlite_path) as live:
+            backup_db.backup(live)
 
 
 def _pg_command(program: str, settings: Settings, args: list[str]) -> None:

@@ -64,6 +64,7 @@ GIVEN = (
     "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋",
     "勇", "艳", "杰", "涛", "明", "超", "秀英", "建华", "志强", "海燕",
 )  # fmt: skip
+MOBILE_PREFIXES = ("133", "135", "136", "138", "139", "150", "152", "158", "186", "189")
 LIFECYCLES = ("lead", "prospect", "active", "loyal", "churned")
 INDUSTRIES = (
     "manufacturing", "it_software", "retail", "wholesale", "healthcare", "logistics",
@@ -92,7 +93,7 @@ def _person_name(rng: random.Random) -> str:
 
 def _mobile(rng: random.Random, used: set[str]) -> str:
     while True:
-        number = f"1{rng.choice('3589')}{rng.randrange(10**9):09d}"
+        number = f"{rng.choice(MOBILE_PREFIXES)}{rng.randrange(10**8):08d}"
         if number not in used:
             used.add(number)
             return number

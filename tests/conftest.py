@@ -14,13 +14,17 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import httpx
 import pytest
 from litestar import Litestar
-from litestar.testing import AsyncTestClient
+from piccolo.engine.base import Engine
 
 from server.app import create_app
 from server.config import Settings
-from server.db.tables import ALL_TABLES, Counter
+from server.db.engine import bind_engine, make_engine, start_engine, stop_engine
+from server.db.migrate import migrate
+from server.db.registry import all_tables
+from server.db.tables import Counter
 from server.services import accounts
 
 PG_ADMIN_URL = os.environ.get("FIELDCRM_TEST_PG", "postgres://postgres@127.0.0.1:5432/postgres")
@@ -63,21 +67,33 @@ async def settings(request: pytest.FixtureRequest, tmp_path_factory) -> AsyncIte
 
 
 @pytest.fixture(scope="session")
-async def app(settings: Settings) -> AsyncIterator[Litestar]:
-    application = create_app(settings)
-    async with AsyncTestClient(application) as client:
+async def engine(settings: Settings) -> AsyncIterator[Engine]:
+    """Bound, started and migrated in the test event loop (PostgreSQL pools are per loop)."""
+    db = make_engine(settings)
+    bind_engine(db)
+    await start_engine(db)
+    await migrate(db)
+    yield db
+    await stop_engine(db)
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings, engine: Engine) -> AsyncIterator[Litestar]:
+    application = create_app(settings, engine=engine)
+    transport = httpx.ASGITransport(app=application)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         application.state.test_client = client
         yield application
 
 
 async def _wipe_tables() -> None:
-    for table in reversed(ALL_TABLES):
+    for table in reversed(all_tables()):
         if table is not Counter:
             await table.delete(force=True)
 
 
 @pytest.fixture
-async def client(app: Litestar) -> AsyncTestClient:
+async def client(app: Litestar) -> httpx.AsyncClient:
     """The app with empty tables (the server sequence keeps counting, as in production)."""
     await _wipe_tables()
     app.state.context.login_limiter._failures.clear()
@@ -88,7 +104,7 @@ async def client(app: Litestar) -> AsyncTestClient:
 class ApiUser:
     """A signed-in user: sends requests with their bearer token."""
 
-    client: AsyncTestClient
+    client: httpx.AsyncClient
     id: int
     role: str
     team_id: int | None
@@ -120,7 +136,7 @@ class ApiUser:
 
 
 @pytest.fixture
-def make_user(client: AsyncTestClient, password_hash: str):
+def make_user(client: httpx.AsyncClient, password_hash: str):
     async def factory(
         role: str = "rep", team_id: int | None = None, name: str | None = None
     ) -> ApiUser:
@@ -140,5 +156,5 @@ def make_user(client: AsyncTestClient, password_hash: str):
 
 
 @pytest.fixture
-async def team(client: AsyncTestClient) -> int:
+async def team(client: httpx.AsyncClient) -> int:
     return await accounts.create_team(f"Team {uuid.uuid4().hex[:6]}")

@@ -7,11 +7,12 @@ from typing import Any
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import NotAuthorizedException
+from litestar.params import JSONBody
 from litestar.status_codes import HTTP_429_TOO_MANY_REQUESTS
 
 from server.api.auth import admins_only, bearer_token, current_actor
 from server.api.errors import error_response
-from server.api.state import AppContext
+from server.api.state import Ctx
 from server.db.tables import Team, User
 from server.services import accounts
 
@@ -45,7 +46,7 @@ class AuthController(Controller):
     tags = ["auth"]
 
     @post("/login", exclude_from_auth=True)
-    async def login(self, request: Request, ctx: AppContext, data: LoginRequest) -> Response:
+    async def login(self, request: Request, ctx: Ctx, data: JSONBody[LoginRequest]) -> Response:
         limiter = ctx.login_limiter
         keys = (
             f"user:{data.username.casefold()}",
@@ -100,7 +101,7 @@ class AdminController(Controller):
         return [_user_out(r) for r in await User.select().order_by(User.id)]
 
     @post("/users")
-    async def create_user(self, data: NewUser) -> dict[str, Any]:
+    async def create_user(self, data: JSONBody[NewUser]) -> dict[str, Any]:
         user_id = await accounts.create_user(
             data.username,
             data.password,
@@ -117,6 +118,6 @@ class AdminController(Controller):
         return await Team.select().order_by(Team.id)
 
     @post("/teams")
-    async def create_team(self, data: NewTeam) -> dict[str, Any]:
+    async def create_team(self, data: JSONBody[NewTeam]) -> dict[str, Any]:
         team_id = await accounts.create_team(data.name, data.region_code)
         return await Team.select().where(Team.id == team_id).first()

@@ -10,11 +10,11 @@ from typing import Annotated, Any
 from litestar import Controller, Request, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, FromQuery
 from litestar.response import Stream
 
 from server.api.auth import current_actor, managers_only
-from server.api.state import AppContext, request_language
+from server.api.state import Ctx, request_language
 from server.i18n import translate
 from server.services import audit, csv_io
 from server.services.customers import CustomerFilter, load_rules
@@ -37,9 +37,9 @@ class CsvController(Controller):
     async def import_csv(
         self,
         request: Request,
-        ctx: AppContext,
+        ctx: Ctx,
         data: Annotated[UploadFile, Body(media_type=RequestEncodingType.MULTI_PART)],
-        dry_run: bool = True,
+        dry_run: FromQuery[bool] = True,
     ) -> dict[str, Any]:
         """Upload a CSV (field `data`). With dry_run (the default) nothing is written."""
         content = await data.read()
@@ -53,13 +53,13 @@ class CsvController(Controller):
     async def export_csv(
         self,
         request: Request,
-        ctx: AppContext,
-        q: str | None = None,
-        region: str | None = None,
-        grade: str | None = None,
-        stage: str | None = None,
-        owner_id: int | None = None,
-        tag: str | None = None,
+        ctx: Ctx,
+        q: FromQuery[str | None] = None,
+        region: FromQuery[str | None] = None,
+        grade: FromQuery[str | None] = None,
+        stage: FromQuery[str | None] = None,
+        owner_id: FromQuery[int | None] = None,
+        tag: FromQuery[str | None] = None,
     ) -> Stream:
         actor = current_actor(request)
         flt = CustomerFilter(

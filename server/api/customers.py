@@ -7,12 +7,12 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, delete, get, patch, post, put
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from msgspec import UNSET, UnsetType
 
 from server.api.auth import current_actor
 from server.api.schemas import Page, audit_out, customer_out
-from server.api.state import AppContext, request_language
+from server.api.state import Ctx, request_language
 from server.services import customers as service
 
 
@@ -56,16 +56,16 @@ class CustomerController(Controller):
     async def list_customers(
         self,
         request: Request,
-        ctx: AppContext,
-        q: str | None = None,
-        phone: str | None = None,
-        region: str | None = None,
-        grade: str | None = None,
-        stage: Annotated[str | None, Parameter(description="lifecycle stage")] = None,
-        owner_id: int | None = None,
-        tag: str | None = None,
-        page: Annotated[int, Parameter(ge=1)] = 1,
-        per_page: Annotated[int, Parameter(ge=1, le=100)] = 20,
+        ctx: Ctx,
+        q: FromQuery[str | None] = None,
+        phone: FromQuery[str | None] = None,
+        region: FromQuery[str | None] = None,
+        grade: FromQuery[str | None] = None,
+        stage: Annotated[str | None, QueryParameter(description="lifecycle stage")] = None,
+        owner_id: FromQuery[int | None] = None,
+        tag: FromQuery[str | None] = None,
+        page: Annotated[int, QueryParameter(ge=1)] = 1,
+        per_page: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
     ) -> Page:
         flt = service.CustomerFilter(q, phone, region, grade, stage, owner_id, tag)
         region_code = ctx.settings.default_phone_region
@@ -77,7 +77,7 @@ class CustomerController(Controller):
 
     @post("/")
     async def create_customer(
-        self, request: Request, ctx: AppContext, data: CustomerWrite
+        self, request: Request, ctx: Ctx, data: JSONBody[CustomerWrite]
     ) -> dict[str, Any]:
         phone_region = ctx.settings.default_phone_region
         row = await service.create_customer(
@@ -92,14 +92,18 @@ class CustomerController(Controller):
 
     @get("/{customer_id:uuid}")
     async def get_customer(
-        self, request: Request, ctx: AppContext, customer_id: uuid.UUID
+        self, request: Request, ctx: Ctx, customer_id: FromPath[uuid.UUID]
     ) -> dict[str, Any]:
         row = await service.get_customer(current_actor(request), customer_id)
         return customer_out(row, request_language(request), ctx.settings.default_phone_region)
 
     @patch("/{customer_id:uuid}")
     async def update_customer(
-        self, request: Request, ctx: AppContext, customer_id: uuid.UUID, data: CustomerWrite
+        self,
+        request: Request,
+        ctx: Ctx,
+        customer_id: FromPath[uuid.UUID],
+        data: JSONBody[CustomerWrite],
     ) -> dict[str, Any]:
         phone_region = ctx.settings.default_phone_region
         row = await service.update_customer(
@@ -113,13 +117,17 @@ class CustomerController(Controller):
 
     @delete("/{customer_id:uuid}")
     async def delete_customer(
-        self, request: Request, ctx: AppContext, customer_id: uuid.UUID
+        self, request: Request, ctx: Ctx, customer_id: FromPath[uuid.UUID]
     ) -> None:
         await service.delete_customer(ctx.engine, current_actor(request), customer_id)
 
     @put("/{customer_id:uuid}/share")
     async def share_customer(
-        self, request: Request, ctx: AppContext, customer_id: uuid.UUID, data: ShareRequest
+        self,
+        request: Request,
+        ctx: Ctx,
+        customer_id: FromPath[uuid.UUID],
+        data: JSONBody[ShareRequest],
     ) -> dict[str, bool]:
         await service.share_customer(
             ctx.engine, current_actor(request), customer_id, data.user_id, data.shared
@@ -128,7 +136,7 @@ class CustomerController(Controller):
 
     @get("/{customer_id:uuid}/360")
     async def customer_360(
-        self, request: Request, ctx: AppContext, customer_id: uuid.UUID
+        self, request: Request, ctx: Ctx, customer_id: FromPath[uuid.UUID]
     ) -> dict[str, Any]:
         view = await service.customer_360(current_actor(request), customer_id)
         lang = request_language(request)

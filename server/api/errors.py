@@ -23,7 +23,7 @@ from litestar.status_codes import (
 
 from server.api.state import request_language
 from server.domain.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
-from server.i18n import MESSAGES, translate
+from server.i18n import is_known, translate
 
 log = logging.getLogger("fieldcrm.errors")
 
@@ -107,7 +107,7 @@ def on_litestar_validation(request: Request, exc: ValidationException) -> Respon
 
 
 def on_http_exception(request: Request, exc: HTTPException) -> Response:
-    code = exc.detail if exc.detail in MESSAGES else "request.invalid"
+    code = exc.detail if is_known(exc.detail) else "request.invalid"
     params = {"detail": exc.detail} if code == "request.invalid" else exc.extra or None
     headers = dict(exc.headers or {})
     response = error_response(

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from litestar import Request
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 from piccolo.engine.base import Engine
 
 from server.config import Settings
@@ -19,6 +20,10 @@ class AppContext:
     settings: Settings
     engine: Engine
     login_limiter: LoginLimiter
+
+
+# Route handlers declare `ctx: Ctx` to receive the AppContext.
+Ctx = NamedDependency[AppContext]
 
 
 def app_context(state: State) -> AppContext:

@@ -9,7 +9,7 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
 
 from server.config import Settings
-from server.db.tables import ALL_TABLES
+from server.db.registry import all_tables
 
 
 def postgres_config(url: str) -> dict[str, object]:
@@ -33,7 +33,7 @@ def make_engine(settings: Settings) -> Engine:
 
 def bind_engine(engine: Engine) -> None:
     """Point every table at `engine` (tables otherwise bind lazily to piccolo_conf.DB)."""
-    for table in ALL_TABLES:
+    for table in all_tables():
         table._meta.db = engine
 
 

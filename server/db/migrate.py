@@ -22,7 +22,7 @@ async def migrate(engine: Engine, quiet: bool = True) -> None:
     Migration._meta.db = engine
     sink = io.StringIO() if quiet else None
     with contextlib.redirect_stdout(sink) if sink else contextlib.nullcontext():
-        result = await run_forwards(app_name="fieldcrm")
+        result = await run_forwards(app_name="all")
     if not result.success:
         raise RuntimeError(f"migration failed: {result.message}")
     from server.services.sequence import ensure_counters

@@ -79,8 +79,12 @@ class Customer(Table):
     notes = Text(null=True)
     owner = ForeignKey(User, null=True, index=True)  # null = in the public pool
     team = ForeignKey(Team, null=True, index=True)  # the owner's team, kept for manager scoping
-    assigned_rule = Varchar(length=100, null=True)
-    protected_until = Timestamptz(null=True)
+    assigned_rule = Varchar(length=100, null=True)  # which assignment rule set the owner
+    claimed_at = Timestamptz(null=True)  # when a rep claimed it from the public pool
+    protected_until = Timestamptz(null=True)  # no reassignment/stale-release before this
+    low_priority = Boolean(default=False)  # set by stale-lead cleanup when so configured
+    archived_at = Timestamptz(null=True)  # archived by stale-lead cleanup; hidden from lists
+    merged_into = UUID(null=True, index=True)  # set on the losing record of a dedup merge
     last_contact_at = Timestamptz(null=True)
     created_by = ForeignKey(User, null=True)
     created_at = Timestamptz(default=TimestamptzNow())
@@ -237,6 +241,23 @@ class AuditLog(Table):
     detail = Text(null=True)
 
 
+class Notification(Table):
+    """In-app notification: every reminder, assignment and escalation lands here (the
+    fallback when push is off); push delivery is attempted separately."""
+
+    id = Serial(primary_key=True)
+    user = ForeignKey(User, index=True)
+    kind = Varchar(length=32)  # reminder | assignment | escalation | stale_release | merge …
+    title = Varchar(length=200)
+    body = Text(default="")
+    link = Varchar(length=200, null=True)  # e.g. /customers/<id>
+    data = JSON(default="{}")
+    dedup_key = Varchar(length=200, null=True, unique=True)  # exactly-once per occurrence
+    created_at = Timestamptz(default=TimestamptzNow(), index=True)
+    read_at = Timestamptz(null=True)
+    pushed_at = Timestamptz(null=True)
+
+
 class Setting(Table):
     """Small admin-editable settings (e.g. extra required customer fields) as JSON values."""
 
@@ -267,6 +288,7 @@ ALL_TABLES: list[type[Table]] = [
     CustomFieldDef,
     OwnerChange,
     AuditLog,
+    Notification,
     Setting,
     Counter,
 ]

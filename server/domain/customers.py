@@ -142,7 +142,13 @@ def validate_customer(
             errors.extend(exc.errors)
 
     merged = {**_as_form_values(existing or {}), **values}
-    errors.extend(_missing_required(merged, rules, only=None if existing is None else values))
+    already_wrong = {e.field for e in errors}
+    errors.extend(
+        e
+        for e in _missing_required(merged, rules, only=None if existing is None else values)
+        if e.field not in already_wrong
+        and not (e.code == "contact_method.required" and already_wrong & {"phone", "email"})
+    )
     if errors:
         raise ValidationFailed(errors)
     return _to_columns(values, merged)

@@ -109,8 +109,10 @@ class CustomerFilter:
 def filter_where(actor: Actor, flt: CustomerFilter, phone_region: str) -> Any:
     where = visible_to(actor)
     if flt.q:
-        needle = clean_text(flt.q).casefold().replace("%", "").replace("_", "")
-        where &= Customer.name_key.like(f"%{needle}%") | Customer.name.ilike(f"%{needle}%")
+        # name_key is case-folded and suffix-free; the raw name catches a name typed in full.
+        needle = clean_text(flt.q).replace("%", "").replace("_", "")
+        by_key = Customer.name_key.like(f"%{needle.casefold()}%")
+        where &= by_key | Customer.name.like(f"%{needle}%")
     if flt.phone:
         where &= _phone_condition(flt.phone, phone_region)
     if flt.region:
