@@ -26,6 +26,7 @@ from server.db.migrate import migrate
 from server.db.registry import all_tables
 from server.db.tables import Counter
 from server.services import accounts
+from tests.support.live_server import live_server
 
 PG_ADMIN_URL = os.environ.get("FIELDCRM_TEST_PG", "postgres://postgres@127.0.0.1:5432/postgres")
 DATABASES = os.environ.get("FIELDCRM_TEST_DBS", "sqlite,postgres").split(",")
@@ -135,10 +136,27 @@ class ApiUser:
         return await self.request("DELETE", url, **kw)
 
 
+@pytest.fixture(scope="session")
+def live_url(settings: Settings, engine: Engine):
+    """The app served by a real `fieldcrm serve` process over a socket (same database)."""
+    with live_server(settings) as url:
+        yield url
+
+
+@pytest.fixture
+async def live_client(live_url: str, client: httpx.AsyncClient):
+    """An HTTP client for the live server (tables emptied, as with `client`)."""
+    async with httpx.AsyncClient(base_url=live_url, timeout=30) as http:
+        yield http
+
+
 @pytest.fixture
 def make_user(client: httpx.AsyncClient, password_hash: str):
     async def factory(
-        role: str = "rep", team_id: int | None = None, name: str | None = None
+        role: str = "rep",
+        team_id: int | None = None,
+        name: str | None = None,
+        http: httpx.AsyncClient | None = None,
     ) -> ApiUser:
         username = name or f"{role}-{uuid.uuid4().hex[:8]}"
         user_id = await accounts.create_user(
@@ -150,7 +168,7 @@ def make_user(client: httpx.AsyncClient, password_hash: str):
             password_hash=password_hash,
         )
         token = await accounts.issue_token(user_id, ttl_hours=1)
-        return ApiUser(client, user_id, role, team_id, token)
+        return ApiUser(http or client, user_id, role, team_id, token)
 
     return factory
 

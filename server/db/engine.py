@@ -6,7 +6,7 @@ from urllib.parse import unquote, urlparse
 
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 from server.config import Settings
 from server.db.registry import all_tables
@@ -48,3 +48,12 @@ async def start_engine(engine: Engine) -> None:
 async def stop_engine(engine: Engine) -> None:
     if isinstance(engine, PostgresEngine):
         await engine.close_connection_pool()
+
+
+def write_transaction(engine: Engine):
+    """A transaction for read-then-write work. On SQLite it takes the write lock at BEGIN
+    (IMMEDIATE), so two writers queue instead of one failing with "database is locked" when
+    both try to upgrade a read lock; PostgreSQL code locks the rows it reads instead."""
+    if isinstance(engine, SQLiteEngine):
+        return engine.transaction(transaction_type=TransactionType.immediate)
+    return engine.transaction()

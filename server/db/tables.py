@@ -80,12 +80,13 @@ class Customer(Table):
     owner = ForeignKey(User, null=True, index=True)  # null = in the public pool
     team = ForeignKey(Team, null=True, index=True)  # the owner's team, kept for manager scoping
     assigned_rule = Varchar(length=100, null=True)  # which assignment rule set the owner
-    claimed_at = Timestamptz(null=True)  # when a rep claimed it from the public pool
-    protected_until = Timestamptz(null=True)  # no reassignment/stale-release before this
+    claimed_at = Timestamptz(null=True, default=None)  # when a rep claimed it from the public pool
+    # no reassignment or stale-lead release before this moment
+    protected_until = Timestamptz(null=True, default=None)
     low_priority = Boolean(default=False)  # set by stale-lead cleanup when so configured
-    archived_at = Timestamptz(null=True)  # archived by stale-lead cleanup; hidden from lists
+    archived_at = Timestamptz(null=True, default=None)  # set by stale-lead cleanup; hidden
     merged_into = UUID(null=True, index=True)  # set on the losing record of a dedup merge
-    last_contact_at = Timestamptz(null=True)
+    last_contact_at = Timestamptz(null=True, default=None)
     created_by = ForeignKey(User, null=True)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow(), index=True)
@@ -110,8 +111,8 @@ class Contact(Table):
     title = Varchar(length=100, null=True)
     phone = Varchar(length=20, null=True, index=True)
     email = Varchar(length=254, null=True, index=True)
-    birthday = Date(null=True)
-    anniversary = Date(null=True)
+    birthday = Date(null=True, default=None)
+    anniversary = Date(null=True, default=None)
     is_primary = Boolean(default=False)
     created_at = Timestamptz(default=TimestamptzNow())
     deleted = Boolean(default=False)
@@ -129,9 +130,9 @@ class Deal(Table):
     stage = Varchar(length=32, default="lead", index=True)
     stage_entered_at = Timestamptz(default=TimestamptzNow())
     probability = Integer(null=True)  # percent; null → the stage's default
-    expected_close = Date(null=True)
+    expected_close = Date(null=True, default=None)
     lost_reason = Text(null=True)
-    closed_at = Timestamptz(null=True)
+    closed_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     deleted = Boolean(default=False)
     field_versions = JSON(default="{}")
@@ -173,7 +174,7 @@ class FollowUp(Table):
     owner = ForeignKey(User, null=True, index=True)
     title = Varchar(length=200)
     due_at = Timestamptz(index=True)
-    done_at = Timestamptz(null=True)
+    done_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     deleted = Boolean(default=False)
     field_versions = JSON(default="{}")
@@ -188,7 +189,7 @@ class Contract(Table):
     currency = Varchar(length=3, default="CNY")
     start_date = Date()
     end_date = Date(index=True)
-    signed_at = Timestamptz(null=True)
+    signed_at = Timestamptz(null=True, default=None)
     status = Varchar(length=16, default="active")  # draft | active | expired | terminated
     created_at = Timestamptz(default=TimestamptzNow())
 
@@ -204,7 +205,7 @@ class Ticket(Table):
     status = Varchar(length=16, default="open")  # open | in_progress | resolved | closed
     priority = Varchar(length=8, default="normal")  # low | normal | high | urgent
     opened_at = Timestamptz(default=TimestamptzNow())
-    closed_at = Timestamptz(null=True)
+    closed_at = Timestamptz(null=True, default=None)
 
 
 class CustomFieldDef(Table):
@@ -254,8 +255,8 @@ class Notification(Table):
     data = JSON(default="{}")
     dedup_key = Varchar(length=200, null=True, unique=True)  # exactly-once per occurrence
     created_at = Timestamptz(default=TimestamptzNow(), index=True)
-    read_at = Timestamptz(null=True)
-    pushed_at = Timestamptz(null=True)
+    read_at = Timestamptz(null=True, default=None)
+    pushed_at = Timestamptz(null=True, default=None)
 
 
 class Setting(Table):

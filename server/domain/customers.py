@@ -7,7 +7,7 @@ and returns normalized column values (E.164 phone, region code, match key …).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -113,16 +113,9 @@ def _require_str(value: Any) -> str:
     return value
 
 
-def validate_customer(
-    incoming: Mapping[str, Any],
-    rules: CustomerRules,
-    existing: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
-    """Validate and normalize `incoming` (a full create, or a partial update of `existing`).
-
-    Returns column values keyed by column name (`region` becomes `region_code`, and
-    `name_key` is derived). Raises ValidationFailed listing every bad field.
-    """
+def normalize_customer_fields(incoming: Mapping[str, Any], rules: CustomerRules) -> dict[str, Any]:
+    """Check and normalize each given field on its own (E.164 phone, region code, …).
+    Raises ValidationFailed listing every bad or unknown field."""
     errors: list[FieldError] = [
         FieldError(name, "field.unknown") for name in incoming if name not in EDITABLE_FIELDS
     ]
@@ -140,40 +133,23 @@ def validate_customer(
             values["custom"] = validate_custom_values(incoming["custom"], rules.custom_fields)
         except ValidationFailed as exc:
             errors.extend(exc.errors)
-
-    merged = {**_as_form_values(existing or {}), **values}
-    already_wrong = {e.field for e in errors}
-    errors.extend(
-        e
-        for e in _missing_required(merged, rules, only=None if existing is None else values)
-        if e.field not in already_wrong
-        and not (e.code == "contact_method.required" and already_wrong & {"phone", "email"})
-    )
     if errors:
         raise ValidationFailed(errors)
-    return _to_columns(values, merged)
+    return values
 
 
-def _as_form_values(row: Mapping[str, Any]) -> dict[str, Any]:
-    """Existing row (column names) → the field names clients use."""
-    form = {k: v for k, v in row.items() if k in EDITABLE_FIELDS}
-    if "region_code" in row:
-        form["region"] = row["region_code"]
-    return form
-
-
-def _missing_required(
-    merged: Mapping[str, Any], rules: CustomerRules, only: Mapping[str, Any] | None
+def check_required(
+    merged: Mapping[str, Any], rules: CustomerRules, changed: Collection[str] | None
 ) -> list[FieldError]:
-    """Required-field errors. On update (`only` given) we report a field only if this change
-    emptied it, so an old incomplete record can still be edited field by field."""
+    """Required-field errors on the record as it would be after the write. With `changed`
+    (an update), only fields this write touched are reported, so an old incomplete record
+    can still be edited field by field."""
 
     def reportable(name: str) -> bool:
-        return only is None or name in only
+        return changed is None or name in changed
 
     errors = []
-    required = ("name", *rules.extra_required)
-    for name in required:
+    for name in ("name", *rules.extra_required):
         if not merged.get(name) and reportable(name):
             errors.append(FieldError(name, "required"))
     no_contact = not merged.get("phone") and not merged.get("email")
@@ -186,13 +162,30 @@ def _missing_required(
     return errors
 
 
-def _to_columns(values: Mapping[str, Any], merged: Mapping[str, Any]) -> dict[str, Any]:
-    columns = {k: v for k, v in values.items() if k != "region"}
-    if "region" in values:
-        columns["region_code"] = values["region"]
-    if "name" in values or "kind" in values:
-        columns["name_key"] = match_key(merged.get("kind") or "company", merged["name"])
+def customer_columns(fields: Mapping[str, Any], merged: Mapping[str, Any]) -> dict[str, Any]:
+    """Field values → column values: `region` is stored as `region_code`, and the match key
+    is derived whenever the name or kind changes (`merged` is the whole record)."""
+    columns = {k: v for k, v in fields.items() if k != "region"}
+    if "region" in fields:
+        columns["region_code"] = fields["region"]
+    if "name" in fields or "kind" in fields:
+        columns["name_key"] = match_key(merged.get("kind") or "company", merged.get("name") or "")
     return columns
+
+
+def validate_customer(
+    incoming: Mapping[str, Any],
+    rules: CustomerRules,
+    existing: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Normalize `incoming` (a full create, or a partial update of `existing`, both keyed by
+    field name) and check required fields; returns column values. Raises ValidationFailed."""
+    values = normalize_customer_fields(incoming, rules)
+    merged = {**(existing or {}), **values}
+    errors = check_required(merged, rules, changed=None if existing is None else values)
+    if errors:
+        raise ValidationFailed(errors)
+    return customer_columns(values, merged)
 
 
 def match_key(kind: str, name: str) -> str:

@@ -20,6 +20,20 @@ async def next_server_seq() -> int:
     return rows[0]["value"]
 
 
+async def next_server_seqs(count: int) -> range:
+    """`count` consecutive numbers in one bump, for bulk writes (ownership moves); numbers a
+    caller ends up not using are just a gap, which pull cursors don't mind."""
+    if count <= 0:
+        return range(0)
+    rows = (
+        await Counter.update({Counter.value: Counter.value + count})
+        .where(Counter.name == SERVER_SEQ)
+        .returning(Counter.value)
+    )
+    last = rows[0]["value"]
+    return range(last - count + 1, last + 1)
+
+
 async def ensure_counters() -> None:
     """Create the counter rows once (at migrate time), so bumping never races an insert."""
     if not await Counter.exists().where(Counter.name == SERVER_SEQ):
@@ -29,3 +43,10 @@ async def ensure_counters() -> None:
 async def current_server_seq() -> int:
     row = await Counter.select(Counter.value).where(Counter.name == SERVER_SEQ).first()
     return row["value"] if row else 0
+
+
+async def lock_writes() -> None:
+    """Take the write lock early in a transaction (PostgreSQL: the counter row; SQLite's
+    IMMEDIATE transactions already hold the database write lock)."""
+    if Counter._meta.db.engine_type == "postgres":
+        await Counter.select(Counter.value).where(Counter.name == SERVER_SEQ).lock_rows("UPDATE")

@@ -1,0 +1,393 @@
+"""The one write path for synced records: every edit — a device's offline change or a REST
+call — is a `sync.Change` applied here, so both merge by the same rules.
+
+Inside one write transaction: take the next server sequence number first (its counter row
+is the write lock that keeps sequence order = commit order), read the row, check access,
+merge with `sync.apply`, check the merged record, write values + field versions, store
+conflicts and an audit row. Any error rolls the whole change back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+from piccolo.engine.base import Engine
+
+import sync
+from server.db.engine import write_transaction
+from server.db.sync_tables import SyncConflict
+from server.db.tables import Customer, OwnerChange
+from server.domain.access import Actor
+from server.domain.errors import FieldError, Forbidden, NotFound, ValidationFailed
+from server.services import audit
+from server.services.entities import (
+    CUSTOMER,
+    ENTITIES,
+    Checks,
+    Entity,
+    column_values,
+    creation_defaults,
+    derived_columns,
+    normalize_set_elements,
+    normalize_values,
+    raise_if,
+    record_errors,
+    record_values,
+)
+from server.services.scope import in_scope
+from server.services.sequence import next_server_seq
+
+# Stamps for rows written before they had field versions (demo data, imports): older than
+# any real edit, so every real edit wins over them.
+LEGACY_HLC = "0000000000000:00000:legacy"
+# REST edits are stamped by this process's clock; a per-process node keeps stamps unique.
+SERVER_NODE = f"server-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+server_clock = sync.HybridClock(SERVER_NODE)
+
+ChangeBuilder = Callable[[sync.RecordState], sync.Change]
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What happened to one change."""
+
+    entity: str
+    record_id: str
+    seq: int | None  # None when the change was already fully known (nothing written)
+    record: dict[str, Any]  # the record as pull shows it, after the change
+    conflicts: list[dict[str, Any]]
+
+
+def entity_for(name: str) -> Entity:
+    try:
+        return ENTITIES[name]
+    except KeyError:
+        raise sync.InvalidChange("entity.unknown", entity=name) from None
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+# ---- state ⇄ row ---------------------------------------------------------------------------
+
+
+def _legacy_state(entity: Entity, row: dict[str, Any]) -> sync.RecordState:
+    """A row without field versions becomes a state whose fields were all written at
+    LEGACY_HLC, so merging treats them like any other (old) write."""
+    values = record_values(entity, row)
+    fields: dict[str, sync.FieldOp] = {}
+    for name, value in values.items():
+        rule = entity.schema.rules[name]
+        fields[name] = sync.UpdateSet(add=value) if rule is sync.Rule.SET else sync.SetValue(value)
+    state = sync.RecordState.empty(entity.schema)
+    if fields:
+        seed = sync.Change("legacy", entity.name, str(row["id"]), "legacy", LEGACY_HLC, fields)
+        state = sync.apply(state, seed).state
+    if row.get("deleted"):
+        state = sync.apply(state, _record_op(entity, row, sync.edits.delete(state))).state
+    return state
+
+
+def _record_op(entity: Entity, row: dict[str, Any], op: sync.RecordOp) -> sync.Change:
+    return sync.Change("legacy-del", entity.name, str(row["id"]), "legacy", LEGACY_HLC, record=op)
+
+
+def state_of(entity: Entity, row: dict[str, Any] | None) -> sync.RecordState:
+    if row is None:
+        return sync.RecordState.empty(entity.schema)
+    versions = row.get("field_versions")
+    versions = json.loads(versions) if isinstance(versions, str) else versions
+    if not versions:
+        return _legacy_state(entity, row)
+    return sync.RecordState.from_parts(entity.schema, record_values(entity, row), versions)
+
+
+def record_out(entity: Entity, row: dict[str, Any], state: sync.RecordState) -> dict[str, Any]:
+    """The record as devices receive it (push results and pull)."""
+    values, versions = state.to_parts()
+    out = {
+        "entity": entity.name,
+        "id": str(row["id"]),
+        "seq": row.get("server_seq"),
+        "deleted": not state.alive,
+        "values": values,
+        "versions": versions,
+    }
+    if entity is CUSTOMER:
+        out["owner_id"] = row.get("owner")
+        out["last_contact_at"] = _iso(row.get("last_contact_at"))
+    return out
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.datetime) else value
+
+
+# ---- access --------------------------------------------------------------------------------
+
+
+async def _customer_in_scope(actor: Actor, customer_id: Any, alive_only: bool = True) -> dict:
+    where = in_scope(actor) & (Customer.id == customer_id)
+    if alive_only:
+        where &= Customer.deleted.eq(False)
+    row = await Customer.select().where(where).first()
+    if row is None:
+        raise NotFound("customer")
+    return row
+
+
+async def _authorize(actor: Actor, entity: Entity, row: dict | None, change: sync.Change) -> None:
+    """Same rules as the REST API: see/change only what your role scopes you to."""
+    if entity is CUSTOMER:
+        if row is not None:
+            await _customer_in_scope(actor, row["id"], alive_only=False)
+            if (
+                isinstance(change.record, sync.Delete)
+                and actor.role == "rep"
+                and row["owner"] != actor.id
+            ):
+                raise Forbidden("auth.forbidden")  # a rep it was shared with may edit, not delete
+        return
+    if row is not None:
+        if entity.immutable and change.fields:
+            raise Forbidden(f"{entity.name}.immutable")
+        await _customer_in_scope(actor, row["customer"])
+    target = change.fields.get("customer_id")
+    if isinstance(target, sync.SetValue) and target.value is not None:
+        await _customer_in_scope(actor, target.value)
+
+
+# ---- normalization of what a change sets ---------------------------------------------------
+
+
+def _with_creation_defaults(entity: Entity, change: sync.Change) -> sync.Change:
+    defaults = creation_defaults(entity, sync.HLC.parse(change.hlc).wall_ms)
+    missing = {k: sync.SetValue(v) for k, v in defaults.items() if k not in change.fields}
+    return msgspec.structs.replace(change, fields={**missing, **change.fields})
+
+
+def _normalized(entity: Entity, change: sync.Change, checks: Checks) -> sync.Change:
+    """The change with every value checked and normalized exactly as the REST API does
+    (phones to E.164, regions to codes …), so replicas converge on clean values."""
+    lww = {n: op.value for n, op in change.fields.items() if isinstance(op, sync.SetValue)}
+    for name in lww:
+        entity.schema.rule_for(name)  # unknown field → "field.unknown" before value checks
+    clean = normalize_values(entity, lww, checks) if lww else {}
+    fields: dict[str, sync.FieldOp] = {}
+    for name, op in change.fields.items():
+        if isinstance(op, sync.SetValue):
+            fields[name] = sync.SetValue(clean[name])
+        elif isinstance(op, sync.UpdateSet):
+            fields[name] = sync.UpdateSet(
+                add=normalize_set_elements(op.add), remove=normalize_set_elements(op.remove)
+            )
+        else:
+            fields[name] = op
+    return msgspec.structs.replace(change, fields=fields)
+
+
+# ---- the write -----------------------------------------------------------------------------
+
+
+async def _load_row(entity: Entity, record_id: str) -> dict[str, Any] | None:
+    try:
+        key = uuid.UUID(record_id)
+    except ValueError:
+        detail = {"detail": "record_id must be a UUID"}
+        raise ValidationFailed([FieldError("record_id", "type.invalid", detail)]) from None
+    return await entity.table.select().where(entity.table.id == key).first()
+
+
+def _creation_columns(entity: Entity, actor: Actor, now: dt.datetime) -> dict[str, Any]:
+    """Server-owned columns of a new record: who owns it, who wrote it."""
+    if entity is CUSTOMER:
+        return {"owner": actor.id, "team": actor.team_id, "created_by": actor.id, "created_at": now}
+    if entity.name == "follow_up":
+        return {"owner": actor.id, "created_at": now}
+    if entity.name == "activity":
+        return {"author": actor.id, "created_at": now}
+    return {"created_at": now}
+
+
+async def _write_row(
+    entity: Entity,
+    actor: Actor,
+    row: dict[str, Any] | None,
+    record_id: str,
+    state: sync.RecordState,
+    seq: int,
+) -> None:
+    values, versions = state.to_parts()
+    all_fields = {name: values.get(name) for name in entity.schema.rules}
+    columns = {
+        **column_values(entity, all_fields),
+        **derived_columns(entity, values),
+        "server_seq": seq,
+    }
+    if hasattr(entity.table, "field_versions"):  # append-only records never need them again
+        columns["field_versions"] = json.dumps(versions, ensure_ascii=False)
+    if hasattr(entity.table, "deleted"):  # append-only tables have no tombstone column
+        columns["deleted"] = not state.alive
+    now = utcnow()
+    if entity is CUSTOMER:
+        columns["updated_at"] = now
+        if columns.get("tags") is None:
+            columns["tags"] = "[]"
+        if columns.get("custom") is None:
+            columns["custom"] = "{}"
+    table = entity.table
+    if row is None:
+        columns.update(_creation_columns(entity, actor, now))
+        await table.insert(table(id=uuid.UUID(record_id), **columns))
+        await _after_create(entity, actor, record_id, values, now)
+    else:
+        await table.update(columns).where(table.id == row["id"])
+
+
+async def _after_create(
+    entity: Entity, actor: Actor, record_id: str, values: dict[str, Any], now: dt.datetime
+) -> None:
+    if entity is CUSTOMER:
+        await OwnerChange(
+            customer=uuid.UUID(record_id), to_owner=actor.id, actor=actor.id, reason="create"
+        ).save()
+    elif entity.name == "activity":
+        # A logged visit/call is the customer's latest contact; devices learn it via the bump.
+        occurred = dt.datetime.fromisoformat(values["occurred_at"])
+        customer = uuid.UUID(values["customer_id"])
+        await Customer.update(
+            {Customer.last_contact_at: occurred, Customer.server_seq: await next_server_seq()}
+        ).where(
+            (Customer.id == customer)
+            & (Customer.last_contact_at.is_null() | (Customer.last_contact_at < occurred))
+        )
+
+
+def _conflict_digest(conflict: sync.Conflict) -> str:
+    return hashlib.sha256("|".join(conflict.key).encode()).hexdigest()
+
+
+async def _store_conflicts(conflicts: tuple[sync.Conflict, ...]) -> list[dict[str, Any]]:
+    stored = []
+    for conflict in conflicts:
+        digest = _conflict_digest(conflict)
+        if await SyncConflict.exists().where(SyncConflict.conflict_key == digest):
+            continue
+        await SyncConflict(
+            conflict_key=digest,
+            entity=conflict.entity,
+            record_id=conflict.record_id,
+            field=conflict.field,
+            loser=json.dumps(conflict.loser.to_dict(), ensure_ascii=False),
+            winner=json.dumps(conflict.winner.to_dict(), ensure_ascii=False),
+            loser_actor=_actor_id(conflict.loser.actor),
+            winner_actor=_actor_id(conflict.winner.actor),
+        ).save()
+        stored.append(conflict.to_dict())
+    return stored
+
+
+def _actor_id(actor: str | None) -> int | None:
+    return int(actor) if actor and actor.isdigit() else None
+
+
+def _audit_action(row: dict | None, before: sync.RecordState, after: sync.RecordState) -> str:
+    if row is None:
+        return "create"
+    if before.alive and not after.alive:
+        return "delete"
+    if not before.alive and after.alive:
+        return "undelete"
+    return "update"
+
+
+async def apply_change(
+    engine: Engine,
+    actor: Actor,
+    entity_name: str,
+    record_id: str,
+    build: ChangeBuilder,
+    checks: Checks,
+    now_ms: int | None = None,
+) -> Applied:
+    """Apply the change `build` makes from the record's current state (a device's change
+    ignores the state; a REST edit derives set diffs and base versions from it)."""
+    entity = entity_for(entity_name)
+    async with write_transaction(engine):
+        seq = await next_server_seq()
+        row = await _load_row(entity, record_id)
+        before = state_of(entity, row)
+        change = build(before)
+        sync.check_skew(sync.HLC.parse(change.hlc), now_ms or sync.wall_clock_ms())
+        if row is None and change.fields:
+            change = _with_creation_defaults(entity, change)
+        change = msgspec.structs.replace(_normalized(entity, change, checks), actor=str(actor.id))
+        await _authorize(actor, entity, row, change)
+        if row is None and change.record is not None and not change.fields:
+            raise NotFound(entity.name)  # deleting/undeleting something that never existed
+        result = sync.apply(before, change)
+        server_clock.receive(sync.HLC.parse(change.hlc))
+        if not result.changed:  # already known, or lost everywhere: only conflicts to keep
+            conflicts = await _store_conflicts(result.conflicts)
+            current = record_out(entity, row or {"id": record_id}, before)
+            return Applied(entity.name, record_id, None, current, conflicts)
+        values, _ = result.state.to_parts()
+        changed = None if row is None else set(result.accepted)
+        raise_if(record_errors(entity, values, changed, checks) if result.state.alive else [])
+        await _write_row(entity, actor, row, record_id, result.state, seq)
+        conflicts = await _store_conflicts(result.conflicts)
+        old_values = before.values()
+        await audit.record(
+            actor,
+            _audit_action(row, before, result.state),
+            entity.name,
+            record_id,
+            before={k: old_values.get(k) for k in result.accepted} if row else None,
+            after={k: values.get(k) for k in result.accepted},
+        )
+        saved = await entity.table.select().where(entity.table.id == uuid.UUID(record_id)).first()
+    return Applied(entity.name, record_id, seq, record_out(entity, saved, result.state), conflicts)
+
+
+# ---- REST edits as changes -----------------------------------------------------------------
+
+
+def rest_change(
+    entity: str,
+    record_id: str,
+    state: sync.RecordState,
+    values: dict[str, Any],
+    record: sync.RecordOp | None = None,
+) -> sync.Change:
+    """A REST edit as a change: set fields are LWW writes, a set field's new value becomes
+    adds/removes against what the editor saw, and the editor saw the current versions."""
+    fields: dict[str, sync.FieldOp] = {}
+    for name, value in values.items():
+        if state.schema.rule_for(name) is sync.Rule.SET:
+            current = set(state.value(name) or [])
+            wanted = set(normalize_set_elements(list(value or [])))
+            if wanted != current:
+                fields[name] = sync.UpdateSet(
+                    add=sorted(wanted - current), remove=sorted(current - wanted)
+                )
+        else:
+            fields[name] = sync.SetValue(value)
+    return sync.Change(
+        op_id=f"rest-{uuid.uuid4().hex}",
+        entity=entity,
+        record_id=record_id,
+        device_id=SERVER_NODE,
+        hlc=str(server_clock.now()),
+        fields=fields,
+        record=record,
+        base_versions=state.versions(),
+    )

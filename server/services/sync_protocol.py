@@ -1,0 +1,210 @@
+"""Push and pull for devices (protocol: docs/SYNC.md).
+
+Push applies each change on its own through the one write path (server/services/changes.py)
+and records its op id in the same transaction, so a replay is answered from the record of
+the first time and a change is never half-applied. Pull pages through everything the user
+may see by server sequence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+from piccolo.engine.base import Engine
+
+import sync
+from server.db.engine import write_transaction
+from server.db.sync_tables import SyncConflict, SyncDevice, SyncOp, SyncRemoval
+from server.db.tables import Customer, User
+from server.domain.access import Actor
+from server.domain.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from server.services import changes
+from server.services.entities import ENTITIES, Checks
+from server.services.scope import in_scope
+from server.services.sequence import current_server_seq, lock_writes
+from sync.hlc import NODE_PATTERN
+
+MAX_CHANGES_PER_PUSH = 500
+DEVICE_ID = re.compile(NODE_PATTERN)
+
+
+@dataclass
+class Rejection:
+    """Why one change was refused: an HTTP-like status, a message code, field errors."""
+
+    status: int
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+    errors: list[FieldError] = field(default_factory=list)
+
+
+@dataclass
+class ChangeResult:
+    op_id: str
+    status: str  # applied | duplicate | rejected
+    seq: int | None = None
+    record: dict[str, Any] | None = None
+    rejection: Rejection | None = None
+
+
+def _rejection_for(error: Exception) -> Rejection:
+    """Map what the write path raises to a per-change 4xx."""
+    if isinstance(error, ValidationFailed):
+        return Rejection(422, "validation", errors=error.errors)
+    if isinstance(error, NotFound):
+        return Rejection(404, "not_found")
+    if isinstance(error, Forbidden):
+        return Rejection(403, error.code, error.params)
+    if isinstance(error, Conflict):
+        return Rejection(409, error.code, error.params)
+    if isinstance(error, sync.SyncError):
+        return Rejection(400, error.code, _plain(getattr(error, "params", {}) or {}))
+    raise error
+
+
+def _plain(params: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: v if isinstance(v, str | int | float | bool) or v is None else str(v)
+        for k, v in params.items()
+    }
+
+
+def change_digest(change: sync.Change) -> str:
+    return hashlib.sha256(msgspec.json.encode(change)).hexdigest()
+
+
+async def claim_device(actor: Actor, device_id: str) -> None:
+    """A device id belongs to the first user who syncs with it; others are refused."""
+    if not DEVICE_ID.fullmatch(device_id or ""):
+        raise ValidationFailed([FieldError("device_id", "device.invalid")])
+    row = await SyncDevice.select(SyncDevice.user).where(SyncDevice.device_id == device_id).first()
+    if row is None:
+        await SyncDevice.insert(SyncDevice(device_id=device_id, user=actor.id))
+    elif row["user"] != actor.id:
+        raise Forbidden("device.foreign")
+
+
+async def _replayed(actor: Actor, change: sync.Change) -> ChangeResult | None:
+    """The answer for an op id seen before, or None for a new one."""
+    seen = await SyncOp.select().where(SyncOp.op_id == change.op_id).first()
+    if seen is None:
+        return None
+    if seen["user"] != actor.id or seen["digest"] != change_digest(change):
+        return ChangeResult(change.op_id, "rejected", rejection=Rejection(409, "op.reused"))
+    return ChangeResult(change.op_id, "duplicate", seq=seen["seq"])
+
+
+async def push_one(
+    engine: Engine, actor: Actor, device_id: str, raw: Any, checks: Checks
+) -> tuple[ChangeResult, list[dict[str, Any]]]:
+    """Apply one change from a device's batch; errors become a rejected result."""
+    op_id = str(raw.get("op_id", "")) if isinstance(raw, dict) else ""
+    try:
+        change = sync.decode_change(raw)
+        if change.device_id != device_id:
+            raise sync.InvalidChange("change.device_mismatch", device_id=change.device_id)
+        async with write_transaction(engine):
+            await lock_writes()
+            replay = await _replayed(actor, change)
+            if replay is not None:
+                return replay, []
+            applied = await changes.apply_change(
+                engine, actor, change.entity, change.record_id, lambda _: change, checks
+            )
+            await SyncOp(
+                op_id=change.op_id, device_id=device_id, user=actor.id,
+                digest=change_digest(change), entity=change.entity,
+                record_id=change.record_id, seq=applied.seq or 0,
+            ).save()  # fmt: skip
+    except Exception as error:
+        return ChangeResult(op_id, "rejected", rejection=_rejection_for(error)), []
+    return ChangeResult(change.op_id, "applied", applied.seq, applied.record), applied.conflicts
+
+
+# ---- pull ----------------------------------------------------------------------------------
+
+
+def _scoped_query(entity_name: str, actor: Actor, cursor: int, limit: int):
+    entity = ENTITIES[entity_name]
+    table = entity.table
+    where = table.server_seq > cursor
+    if entity_name == "customer":
+        where &= in_scope(actor)
+        query = table.select(*table.all_columns(), table.owner.display_name.as_alias("owner_name"))
+    else:
+        visible = Customer.select(Customer.id).where(in_scope(actor))
+        where &= table.customer.is_in(visible)
+        query = table.select()
+    return query.where(where).order_by(table.server_seq).limit(limit)
+
+
+async def pull(actor: Actor, cursor: int, limit: int) -> dict[str, Any]:
+    """Records the user may see with server_seq > cursor, oldest first, at most `limit`."""
+    high_water = await current_server_seq()  # read first: later commits get higher numbers
+    rows: list[tuple[int, str, dict[str, Any]]] = []
+    for name in ENTITIES:
+        for row in await _scoped_query(name, actor, cursor, limit + 1):
+            rows.append((row["server_seq"], name, row))
+    rows.sort(key=lambda item: item[0])
+    more = len(rows) > limit
+    page = rows[:limit]
+    records = []
+    for _, name, row in page:
+        entity = ENTITIES[name]
+        record = changes.record_out(entity, row, changes.state_of(entity, row))
+        if "owner_name" in row:
+            record["owner_name"] = row["owner_name"]
+        records.append(record)
+    next_cursor = page[-1][0] if more else max(high_water, cursor)
+    removed = await SyncRemoval.select(SyncRemoval.customer_id).where(
+        (SyncRemoval.user == actor.id)
+        & (SyncRemoval.seq > cursor)
+        & (SyncRemoval.seq <= next_cursor)
+    )
+    return {
+        "records": records,
+        "removed": [{"entity": "customer", "id": r["customer_id"]} for r in removed],
+        "cursor": next_cursor,
+        "more": more,
+        "server_ms": sync.wall_clock_ms(),
+    }
+
+
+# ---- conflicts -----------------------------------------------------------------------------
+
+
+async def conflicts_for(
+    actor: Actor, record_id: str | None, limit: int = 100
+) -> list[dict[str, Any]]:
+    where = (SyncConflict.loser_actor == actor.id) | (SyncConflict.winner_actor == actor.id)
+    if record_id:
+        where &= SyncConflict.record_id == record_id
+    rows = (
+        await SyncConflict.select()
+        .where(where)
+        .order_by(SyncConflict.id, ascending=False)
+        .limit(limit)
+    )
+    ids = {r[k] for r in rows for k in ("loser_actor", "winner_actor") if r[k] is not None}
+    names = {
+        u["id"]: u["display_name"]
+        for u in await User.select(User.id, User.display_name).where(
+            User.id.is_in(list(ids) or [-1])
+        )
+    }
+    out = []
+    for row in rows:
+        loser = json.loads(row["loser"]) if isinstance(row["loser"], str) else row["loser"]
+        winner = json.loads(row["winner"]) if isinstance(row["winner"], str) else row["winner"]
+        loser["actor_name"] = names.get(row["loser_actor"])
+        winner["actor_name"] = names.get(row["winner_actor"])
+        out.append({
+            "id": row["id"], "entity": row["entity"], "record_id": row["record_id"],
+            "field": row["field"], "loser": loser, "winner": winner, "at": row["created_at"],
+        })  # fmt: skip
+    return out
