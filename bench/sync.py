@@ -12,8 +12,9 @@ Two figures are timed:
   field-changes per second — the number the >= 50k/s target applies to;
 - replica path: `merge_states()` of the 5 devices' replicas into one, in field states/s.
 
-The end-to-end HTTP part (one device pushes 1,000 offline edits, another pulls them) is to
-be added next to it as its own function and called from `main()`.
+End-to-end part (`bench_end_to_end`): on a throwaway SQLite or PostgreSQL database behind a
+real `fieldcrm serve` process, a rep's device pushes 1,000 offline edits (outbox batches of
+100) to 200 customers and the manager's device pulls them all. Target: < 2 s.
 """
 
 from __future__ import annotations
@@ -267,14 +268,91 @@ def print_rate(label: str, unit: str, work: int, timing: Timing) -> None:
     )
 
 
+async def bench_end_to_end(kind: str, edits: int = 1000, customers: int = 200) -> None:
+    """Push `edits` offline edits from one device, pull them on another, over real HTTP."""
+    import httpx
+
+    from bench.common import live_server, throwaway_database
+    from server.services import accounts
+
+    async with throwaway_database(kind) as settings:
+        team = await accounts.create_team("Bench")
+        rep = await accounts.create_user("rep", None, "rep", team_id=team, password_hash="x")
+        manager = await accounts.create_user(
+            "mgr", None, "manager", team_id=team, password_hash="x"
+        )
+        tokens = [await accounts.issue_token(user, 1) for user in (rep, manager)]
+        with live_server(settings) as base:
+            async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+                rep_auth = {"Authorization": f"Bearer {tokens[0]}"}
+                ids = await _create_customers(http, rep_auth, customers)
+                outbox = _offline_edits(ids, edits)
+                started = time.perf_counter()
+                for batch_start in range(0, edits, 100):
+                    batch = outbox[batch_start : batch_start + 100]
+                    body = {"device_id": "bench-rep", "changes": batch}
+                    response = await http.post("/sync/push", json=body, headers=rep_auth)
+                    statuses = {r["status"] for r in response.json()["results"]}
+                    assert statuses == {"applied"}, response.text[:500]
+                pushed = time.perf_counter()
+                pulled = await _pull_everything(http, {"Authorization": f"Bearer {tokens[1]}"})
+                done = time.perf_counter()
+        print(
+            f"  [{kind}] {edits} edits: push {pushed - started:.2f} s, "
+            f"pull {done - pushed:.2f} s ({pulled} records), total {done - started:.2f} s"
+        )
+
+
+async def _create_customers(http, auth: dict[str, str], count: int) -> list[str]:
+    ids = []
+    for i in range(count):
+        body = {"name": f"基准客户{i}有限公司", "phone": f"1390000{i:04d}"}
+        ids.append((await http.post("/api/customers", json=body, headers=auth)).json()["id"])
+    return ids
+
+
+def _offline_edits(ids: list[str], count: int) -> list[dict]:
+    clock = HybridClock("bench-rep")
+    fields = ("notes", "address", "source", "grade")
+    values = {"grade": "ABC", "source": ["展会", "官网", "转介绍"]}
+    outbox = []
+    for i in range(count):
+        field = fields[i % len(fields)]
+        value = values[field][i % 3] if field in values else f"第 {i} 次拜访记录 visit {i}"
+        outbox.append({
+            "op_id": f"bench-rep:{i}", "entity": "customer", "record_id": ids[i % len(ids)],
+            "device_id": "bench-rep", "hlc": str(clock.now()),
+            "fields": {field: {"op": "set", "value": value}},
+        })  # fmt: skip
+    return outbox
+
+
+async def _pull_everything(http, auth: dict[str, str]) -> int:
+    cursor, received = 0, 0
+    while True:
+        page = (await http.get("/sync/pull", params={"cursor": cursor}, headers=auth)).json()
+        received += len(page["records"])
+        cursor = page["cursor"]
+        if not page["more"]:
+            return received
+
+
 def main(argv: list[str] | None = None) -> int:
+    import asyncio
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=10_000)
     parser.add_argument("--devices", type=int, default=5)
     parser.add_argument("--changes", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--edits", type=int, default=1000)
+    parser.add_argument("--databases", default="sqlite,postgres", help="'' skips end to end")
     args = parser.parse_args(argv)
     print_in_process(bench_in_process(args.records, args.devices, args.changes, args.seed))
+    if args.databases:
+        print("end to end (HTTP, one device pushes, another pulls; target < 2 s):")
+    for kind in filter(None, args.databases.split(",")):
+        asyncio.run(bench_end_to_end(kind, args.edits))
     return 0
 
 

@@ -57,14 +57,14 @@ class SyncController(Controller):
         await sync_protocol.claim_device(actor, data.device_id)
         checks = await load_checks(ctx.settings.default_phone_region)
         lang = request_language(request)
-        results, conflicts = [], []
-        for raw in data.changes:
-            result, found = await sync_protocol.push_one(
-                ctx.engine, actor, data.device_id, raw, checks
-            )
-            results.append(_result_out(result, lang))
-            conflicts.extend(found)
-        return {"results": results, "conflicts": conflicts, "server_ms": wall_clock_ms()}
+        results, conflicts = await sync_protocol.push_batch(
+            ctx.engine, actor, data.device_id, data.changes, checks
+        )
+        return {
+            "results": [_result_out(result, lang) for result in results],
+            "conflicts": conflicts,
+            "server_ms": wall_clock_ms(),
+        }
 
     @get("/pull")
     async def pull(

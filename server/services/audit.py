@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import decimal
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from server.db.tables import AuditLog
@@ -27,6 +29,26 @@ def snapshot(values: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return {key: _jsonable(value) for key, value in values.items()}
 
 
+_buffer: contextvars.ContextVar[list[AuditLog] | None] = contextvars.ContextVar(
+    "audit_buffer", default=None
+)
+
+
+@contextlib.asynccontextmanager
+async def buffered() -> AsyncIterator[None]:
+    """Inside one transaction: collect audit rows and insert them in one statement at the end
+    (a sync batch writes hundreds). If the block fails, nothing is inserted — and the
+    transaction rolls back the audited writes too."""
+    rows: list[AuditLog] = []
+    token = _buffer.set(rows)
+    try:
+        yield
+    finally:
+        _buffer.reset(token)
+    for start in range(0, len(rows), 500):
+        await AuditLog.insert(*rows[start : start + 500])
+
+
 async def record(
     actor: Actor | None,
     action: str,
@@ -36,7 +58,7 @@ async def record(
     after: Mapping[str, Any] | None = None,
     detail: str | None = None,
 ) -> None:
-    await AuditLog(
+    row = AuditLog(
         actor=actor.id if actor else None,
         action=action,
         entity=entity,
@@ -44,7 +66,13 @@ async def record(
         before=json.dumps(snapshot(before), ensure_ascii=False) if before is not None else None,
         after=json.dumps(snapshot(after), ensure_ascii=False) if after is not None else None,
         detail=detail,
-    ).save()
+        at=dt.datetime.now(dt.UTC),
+    )
+    buffer = _buffer.get()
+    if buffer is not None:
+        buffer.append(row)
+    else:
+        await row.save()
 
 
 def changed_fields(

@@ -9,12 +9,14 @@ conflicts and an audit row. Any error rolls the whole change back.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import hashlib
 import json
 import os
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,8 +26,8 @@ from piccolo.engine.base import Engine
 import sync
 from server.db.engine import write_transaction
 from server.db.sync_tables import SyncConflict
-from server.db.tables import Customer, OwnerChange
-from server.domain.access import Actor
+from server.db.tables import Customer, CustomerShare, OwnerChange
+from server.domain.access import Actor, can_see_customer
 from server.domain.errors import FieldError, Forbidden, NotFound, ValidationFailed
 from server.services import audit
 from server.services.entities import (
@@ -42,7 +44,6 @@ from server.services.entities import (
     record_errors,
     record_values,
 )
-from server.services.scope import in_scope
 from server.services.sequence import next_server_seq
 
 # Stamps for rows written before they had field versions (demo data, imports): older than
@@ -135,35 +136,98 @@ def _iso(value: Any) -> Any:
 # ---- access --------------------------------------------------------------------------------
 
 
-async def _customer_in_scope(actor: Actor, customer_id: Any, alive_only: bool = True) -> dict:
-    where = in_scope(actor) & (Customer.id == customer_id)
-    if alive_only:
-        where &= Customer.deleted.eq(False)
-    row = await Customer.select().where(where).first()
-    if row is None:
+async def _shares_of(actor: Actor) -> set[str]:
+    """Ids of customers shared with a rep (cached for the batch, see `access_cache`)."""
+    cache = _shares_cache.get()
+    if cache is not None and actor.id in cache:
+        return cache[actor.id]
+    rows = await CustomerShare.select(CustomerShare.customer).where(CustomerShare.user == actor.id)
+    shared = {str(r["customer"]) for r in rows}
+    if cache is not None:
+        cache[actor.id] = shared
+    return shared
+
+
+_shares_cache: contextvars.ContextVar[dict[int, set[str]] | None] = contextvars.ContextVar(
+    "shares_cache", default=None
+)
+# Rows of the batch, read once and kept up to date with what the batch writes.
+_rows_cache: contextvars.ContextVar[dict[tuple[str, str], dict[str, Any] | None] | None] = (
+    contextvars.ContextVar("rows_cache", default=None)
+)
+
+
+@contextlib.asynccontextmanager
+async def batch(entity_ids: dict[str, list[str]]) -> AsyncIterator[None]:
+    """For many changes in one transaction: read their rows in one query per entity, keep
+    each rep's shares, and insert audit rows together at the end."""
+    rows: dict[tuple[str, str], dict[str, Any] | None] = {}
+    for name, ids in entity_ids.items():
+        entity = ENTITIES.get(name)
+        keys = [_uuid_or_none(i) for i in ids]
+        keys = [k for k in keys if k is not None]
+        if entity is None or not keys:
+            continue
+        for row in await entity.table.select().where(entity.table.id.is_in(keys)):
+            rows[(name, str(row["id"]))] = row
+        for key in keys:
+            rows.setdefault((name, str(key)), None)
+    tokens = (_shares_cache.set({}), _rows_cache.set(rows))
+    try:
+        async with audit.buffered():
+            yield
+    finally:
+        _shares_cache.reset(tokens[0])
+        _rows_cache.reset(tokens[1])
+
+
+def _uuid_or_none(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+async def _require_customer_access(actor: Actor, customer: dict[str, Any] | None) -> None:
+    """The rule of server/domain/access.py applied to a loaded row (no second query)."""
+    if customer is None:
         raise NotFound("customer")
-    return row
+    shared = await _shares_of(actor) if actor.role == "rep" else set()
+    # The rule only asks whether it is shared with this actor.
+    shared_with = {actor.id} if str(customer["id"]) in shared else set()
+    if not can_see_customer(actor, customer["owner"], customer["team"], shared_with):
+        raise NotFound("customer")
+
+
+async def _parent_customer(customer_id: Any) -> dict[str, Any] | None:
+    return (
+        await Customer.select(Customer.id, Customer.owner, Customer.team, Customer.deleted)
+        .where(Customer.id == uuid.UUID(str(customer_id)))
+        .first()
+    )
 
 
 async def _authorize(actor: Actor, entity: Entity, row: dict | None, change: sync.Change) -> None:
     """Same rules as the REST API: see/change only what your role scopes you to."""
     if entity is CUSTOMER:
         if row is not None:
-            await _customer_in_scope(actor, row["id"], alive_only=False)
-            if (
-                isinstance(change.record, sync.Delete)
-                and actor.role == "rep"
-                and row["owner"] != actor.id
-            ):
+            await _require_customer_access(actor, row)
+            deleting = isinstance(change.record, sync.Delete)
+            if deleting and actor.role == "rep" and row["owner"] != actor.id:
                 raise Forbidden("auth.forbidden")  # a rep it was shared with may edit, not delete
         return
     if row is not None:
         if entity.immutable and change.fields:
             raise Forbidden(f"{entity.name}.immutable")
-        await _customer_in_scope(actor, row["customer"])
+        await _require_live_parent(actor, row["customer"])
     target = change.fields.get("customer_id")
     if isinstance(target, sync.SetValue) and target.value is not None:
-        await _customer_in_scope(actor, target.value)
+        await _require_live_parent(actor, target.value)
+
+
+async def _require_live_parent(actor: Actor, customer_id: Any) -> None:
+    parent = await _parent_customer(customer_id)
+    await _require_customer_access(actor, None if parent is None or parent["deleted"] else parent)
 
 
 # ---- normalization of what a change sets ---------------------------------------------------
@@ -199,12 +263,20 @@ def _normalized(entity: Entity, change: sync.Change, checks: Checks) -> sync.Cha
 
 
 async def _load_row(entity: Entity, record_id: str) -> dict[str, Any] | None:
-    try:
-        key = uuid.UUID(record_id)
-    except ValueError:
+    key = _uuid_or_none(record_id)
+    if key is None:
         detail = {"detail": "record_id must be a UUID"}
-        raise ValidationFailed([FieldError("record_id", "type.invalid", detail)]) from None
+        raise ValidationFailed([FieldError("record_id", "type.invalid", detail)])
+    cache = _rows_cache.get()
+    if cache is not None and (entity.name, str(key)) in cache:
+        return cache[(entity.name, str(key))]
     return await entity.table.select().where(entity.table.id == key).first()
+
+
+def _remember_row(entity: Entity, record_id: str, row: dict[str, Any]) -> None:
+    cache = _rows_cache.get()
+    if cache is not None:
+        cache[(entity.name, str(uuid.UUID(record_id)))] = row
 
 
 def _creation_columns(entity: Entity, actor: Actor, now: dt.datetime) -> dict[str, Any]:
@@ -247,10 +319,13 @@ async def _write_row(
     table = entity.table
     if row is None:
         columns.update(_creation_columns(entity, actor, now))
-        await table.insert(table(id=uuid.UUID(record_id), **columns))
+        new_row = table(id=uuid.UUID(record_id), **columns)
+        await table.insert(new_row)
+        _remember_row(entity, record_id, new_row.to_dict())
         await _after_create(entity, actor, record_id, values, now)
     else:
         await table.update(columns).where(table.id == row["id"])
+        _remember_row(entity, record_id, {**row, **columns})
 
 
 async def _after_create(
@@ -354,7 +429,10 @@ async def apply_change(
             before={k: old_values.get(k) for k in result.accepted} if row else None,
             after={k: values.get(k) for k in result.accepted},
         )
-        saved = await entity.table.select().where(entity.table.id == uuid.UUID(record_id)).first()
+    # The row as written, without reading it back: the old row updated by what we wrote.
+    saved = {**(row or {"id": record_id}), "server_seq": seq}
+    if entity is CUSTOMER and row is None:
+        saved["owner"] = actor.id
     return Applied(entity.name, record_id, seq, record_out(entity, saved, result.state), conflicts)
 
 

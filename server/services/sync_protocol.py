@@ -26,7 +26,7 @@ from server.domain.errors import Conflict, FieldError, Forbidden, NotFound, Vali
 from server.services import changes
 from server.services.entities import ENTITIES, Checks
 from server.services.scope import in_scope
-from server.services.sequence import current_server_seq, lock_writes
+from server.services.sequence import current_server_seq, sequence_block
 from sync.hlc import NODE_PATTERN
 
 MAX_CHANGES_PER_PUSH = 500
@@ -53,7 +53,7 @@ class ChangeResult:
 
 
 def _rejection_for(error: Exception) -> Rejection:
-    """Map what the write path raises to a per-change 4xx."""
+    """Map what the write path refuses with to a per-change 4xx."""
     if isinstance(error, ValidationFailed):
         return Rejection(422, "validation", errors=error.errors)
     if isinstance(error, NotFound):
@@ -62,9 +62,7 @@ def _rejection_for(error: Exception) -> Rejection:
         return Rejection(403, error.code, error.params)
     if isinstance(error, Conflict):
         return Rejection(409, error.code, error.params)
-    if isinstance(error, sync.SyncError):
-        return Rejection(400, error.code, _plain(getattr(error, "params", {}) or {}))
-    raise error
+    return Rejection(400, error.code, _plain(getattr(error, "params", {}) or {}))
 
 
 def _plain(params: dict[str, Any]) -> dict[str, Any]:
@@ -89,41 +87,88 @@ async def claim_device(actor: Actor, device_id: str) -> None:
         raise Forbidden("device.foreign")
 
 
-async def _replayed(actor: Actor, change: sync.Change) -> ChangeResult | None:
-    """The answer for an op id seen before, or None for a new one."""
-    seen = await SyncOp.select().where(SyncOp.op_id == change.op_id).first()
-    if seen is None:
-        return None
+def _replay_answer(actor: Actor, change: sync.Change, seen: dict[str, Any]) -> ChangeResult:
+    """The answer for an op id applied before: the same result, or a refusal if reused."""
     if seen["user"] != actor.id or seen["digest"] != change_digest(change):
         return ChangeResult(change.op_id, "rejected", rejection=Rejection(409, "op.reused"))
     return ChangeResult(change.op_id, "duplicate", seq=seen["seq"])
 
 
-async def push_one(
-    engine: Engine, actor: Actor, device_id: str, raw: Any, checks: Checks
-) -> tuple[ChangeResult, list[dict[str, Any]]]:
-    """Apply one change from a device's batch; errors become a rejected result."""
+async def _already_applied(raws: list[Any]) -> dict[str, dict[str, Any]]:
+    op_ids = [str(raw.get("op_id")) for raw in raws if isinstance(raw, dict) and raw.get("op_id")]
+    if not op_ids:
+        return {}
+    return {row["op_id"]: row for row in await SyncOp.select().where(SyncOp.op_id.is_in(op_ids))}
+
+
+def _refused(raw: Any, error: Exception) -> ChangeResult:
     op_id = str(raw.get("op_id", "")) if isinstance(raw, dict) else ""
-    try:
-        change = sync.decode_change(raw)
-        if change.device_id != device_id:
-            raise sync.InvalidChange("change.device_mismatch", device_id=change.device_id)
-        async with write_transaction(engine):
-            await lock_writes()
-            replay = await _replayed(actor, change)
-            if replay is not None:
-                return replay, []
-            applied = await changes.apply_change(
-                engine, actor, change.entity, change.record_id, lambda _: change, checks
-            )
-            await SyncOp(
-                op_id=change.op_id, device_id=device_id, user=actor.id,
-                digest=change_digest(change), entity=change.entity,
-                record_id=change.record_id, seq=applied.seq or 0,
-            ).save()  # fmt: skip
-    except Exception as error:
-        return ChangeResult(op_id, "rejected", rejection=_rejection_for(error)), []
-    return ChangeResult(change.op_id, "applied", applied.seq, applied.record), applied.conflicts
+    return ChangeResult(op_id, "rejected", rejection=_rejection_for(error))
+
+
+def _record_ids(raws: list[Any]) -> dict[str, list[str]]:
+    ids: dict[str, list[str]] = {}
+    for raw in raws:
+        if isinstance(raw, dict) and isinstance(raw.get("entity"), str):
+            ids.setdefault(raw["entity"], []).append(str(raw.get("record_id")))
+    return ids
+
+
+# What a refused change raises; anything else (a database failure) aborts the whole batch.
+REFUSALS = (ValidationFailed, NotFound, Forbidden, Conflict, sync.SyncError)
+
+
+async def push_batch(
+    engine: Engine, actor: Actor, device_id: str, raws: list[Any], checks: Checks
+) -> tuple[list[ChangeResult], list[dict[str, Any]]]:
+    """Apply a device's batch in one transaction. The write path runs every check before it
+    writes anything, so a refused change leaves no trace and is reported on its own; the
+    accepted ones commit together with their op ids (a replay is answered from those). A
+    database failure rolls the whole batch back and the device simply retries it."""
+    results: list[ChangeResult] = []
+    conflicts: list[dict[str, Any]] = []
+    applied_ops: list[SyncOp] = []
+    async with write_transaction(engine), sequence_block(), changes.batch(_record_ids(raws)):
+        seen = await _already_applied(raws)
+        for raw in raws:
+            try:
+                result, found, op = await _push_one(engine, actor, device_id, raw, checks, seen)
+            except REFUSALS as error:
+                result, found, op = _refused(raw, error), [], None
+            results.append(result)
+            conflicts.extend(found)
+            if op is not None:
+                applied_ops.append(op)
+        if applied_ops:
+            await SyncOp.insert(*applied_ops)
+    return results, conflicts
+
+
+async def _push_one(
+    engine: Engine,
+    actor: Actor,
+    device_id: str,
+    raw: Any,
+    checks: Checks,
+    seen: dict[str, dict[str, Any]],
+) -> tuple[ChangeResult, list[dict[str, Any]], SyncOp | None]:
+    if not isinstance(raw, dict):
+        raise sync.InvalidChange("change.malformed", detail="a change must be an object")
+    change = sync.decode_change(raw)
+    if change.device_id != device_id:
+        raise sync.InvalidChange("change.device_mismatch", device_id=change.device_id)
+    if change.op_id in seen:
+        return _replay_answer(actor, change, seen[change.op_id]), [], None
+    applied = await changes.apply_change(
+        engine, actor, change.entity, change.record_id, lambda _: change, checks
+    )
+    op = SyncOp(
+        op_id=change.op_id, device_id=device_id, user=actor.id, digest=change_digest(change),
+        entity=change.entity, record_id=change.record_id, seq=applied.seq or 0,
+    )  # fmt: skip
+    seen[change.op_id] = {"user": actor.id, "digest": op.digest, "seq": op.seq}
+    result = ChangeResult(change.op_id, "applied", applied.seq, applied.record)
+    return result, applied.conflicts, op
 
 
 # ---- pull ----------------------------------------------------------------------------------
