@@ -17,12 +17,20 @@ from litestar.static_files import create_static_files_router
 from piccolo.engine.base import Engine
 
 from server.api.accounts import AdminController, AuthController
+from server.api.analytics import AnalyticsController
+from server.api.assignment import AssignmentController
 from server.api.auth import PUBLIC_PATHS, TokenAuthMiddleware, signed_in
 from server.api.csv_routes import CsvController
 from server.api.customers import CustomerController
+from server.api.deals import DealController, PipelineStageController
+from server.api.dedup import DedupController
 from server.api.errors import EXCEPTION_HANDLERS
 from server.api.notifications import NotificationController
+from server.api.pool import PoolController
+from server.api.push import PushController
+from server.api.records import ActivityController, ContactController, FollowUpController
 from server.api.state import AppContext, app_context
+from server.api.sync import SyncController
 from server.config import Settings, get_settings
 from server.db.engine import bind_engine, make_engine, start_engine, stop_engine
 from server.db.migrate import migrate
@@ -39,7 +47,22 @@ async def health() -> dict[str, str]:
 
 @get("/", exclude_from_auth=True, include_in_schema=False)
 async def index() -> File:
-    return File(PWA_DIR / "index.html", content_disposition_type="inline")
+    return File(
+        PWA_DIR / "index.html",
+        content_disposition_type="inline",
+        media_type=MediaType.HTML,
+        headers={"Cache-Control": "no-cache"},
+    )
+
+
+@get("/manifest.webmanifest", exclude_from_auth=True, include_in_schema=False)
+async def web_manifest() -> File:
+    # At the root so the installed app's scope is the whole site.
+    return File(
+        PWA_DIR / "manifest.webmanifest",
+        content_disposition_type="inline",
+        media_type="application/manifest+json",
+    )
 
 
 @get("/sw.js", exclude_from_auth=True, include_in_schema=False)
@@ -73,21 +96,42 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         bind_engine(engine)
         await start_engine(engine)
         await migrate(engine)
+        scheduler = None
+        if not settings.redis_url:  # embedded default: no worker, the jobs run here
+            from server.jobs.inprocess import InProcessScheduler
+
+            scheduler = InProcessScheduler(settings, engine)
+            await scheduler.start()
+        app.state.scheduler = scheduler
         try:
             yield
         finally:
+            if scheduler is not None:
+                await scheduler.stop()
             await stop_engine(engine)
 
     return Litestar(
         route_handlers=[
             health,
             index,
+            web_manifest,
             service_worker,
             AuthController,
             AdminController,
             CustomerController,
+            DealController,
+            PipelineStageController,
+            AnalyticsController,
             CsvController,
             NotificationController,
+            SyncController,
+            ContactController,
+            FollowUpController,
+            ActivityController,
+            PushController,
+            AssignmentController,
+            PoolController,
+            DedupController,
             create_static_files_router(
                 path="/app", directories=[PWA_DIR], name="pwa", opt={"exclude_from_auth": True}
             ),

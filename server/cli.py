@@ -1,4 +1,4 @@
-"""The `fieldcrm` command: serve, migrate, demo, backup, restore."""
+"""The `fieldcrm` command: serve, worker, migrate, demo, dedup, backup, restore."""
 
 from __future__ import annotations
 
@@ -62,6 +62,28 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     )
 
 
+def cmd_worker(settings: Settings, _: argparse.Namespace) -> None:
+    if not settings.redis_url:
+        sys.exit("fieldcrm worker needs REDIS_URL; without it `fieldcrm serve` runs the jobs")
+    from server.worker import run_worker
+
+    run_worker(settings)
+
+
+def cmd_dedup(settings: Settings, args: argparse.Namespace) -> None:
+    import datetime as dt
+
+    from server.db.tables import Customer
+    from server.services.dedup import run_nightly_dedup
+
+    def run() -> Awaitable[dict]:
+        engine = Customer._meta.db  # the engine _with_database bound the tables to
+        return run_nightly_dedup(engine, dt.datetime.now(dt.UTC), dry_run=args.dry_run)
+
+    summary = asyncio.run(_with_database(settings, run))
+    print("dedup:", ", ".join(f"{k} {v}" for k, v in summary.items()))
+
+
 def cmd_backup(settings: Settings, args: argparse.Namespace) -> None:
     from server.backup import backup
 
@@ -84,9 +106,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--demo", action="store_true", help="load demo data first if empty")
     serve.set_defaults(run=cmd_serve)
     commands.add_parser("migrate", help="apply database migrations").set_defaults(run=cmd_migrate)
+    commands.add_parser(
+        "worker", help="run the background jobs from Redis (reminders, push, nightly)"
+    ).set_defaults(run=cmd_worker)
     demo = commands.add_parser("demo", help="load demo data into an empty database")
     demo.add_argument("--customers", type=int, default=2000)
     demo.set_defaults(run=cmd_demo)
+    dedup = commands.add_parser("dedup", help="find duplicate customers now (the nightly job)")
+    dedup.add_argument("--dry-run", action="store_true", help="report only: no merges, no queue")
+    dedup.set_defaults(run=cmd_dedup)
     for name, handler, text in (
         ("backup", cmd_backup, "write a backup file"),
         ("restore", cmd_restore, "replace the database with a backup (stop the app first)"),

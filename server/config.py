@@ -40,6 +40,25 @@ class Settings:
             "FIELDCRM_VAPID_SUBJECT", "mailto:admin@fieldcrm.local"
         )
     )
+    # Tests and local development only: lets push go to an http:// push service on this host.
+    push_allow_http: bool = field(
+        default_factory=lambda: os.environ.get("FIELDCRM_PUSH_ALLOW_HTTP", "") in ("1", "true")
+    )
+    # Queue (and job-id prefix) of the arq worker; separate names keep deployments apart.
+    job_queue: str = field(
+        default_factory=lambda: os.environ.get("FIELDCRM_JOB_QUEUE", "fieldcrm:jobs")
+    )
+    # How long a push job holds a reminder before another job may take it over (crash recovery).
+    push_lease_seconds: int = field(
+        default_factory=lambda: _env_int("FIELDCRM_PUSH_LEASE_SECONDS", 300)
+    )
+    # Reminder knobs; a "reminders" row in the Setting table overrides them (README).
+    reminder_cadence: str = field(
+        default_factory=lambda: os.environ.get("FIELDCRM_REMINDER_CADENCE", "A=3,B=7,C=30")
+    )
+    escalate_after_hours: float = field(
+        default_factory=lambda: float(os.environ.get("FIELDCRM_ESCALATE_AFTER_HOURS") or 24)
+    )
 
     @property
     def sqlite_path(self) -> Path:

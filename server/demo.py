@@ -29,6 +29,7 @@ from server.db.tables import (
 from server.domain.customers import CustomerRules, validate_customer
 from server.domain.pipeline import DEFAULT_STAGES, OPEN_STAGE_KEYS
 from server.services import accounts
+from server.services.sequence import next_server_seqs
 
 DEMO_PASSWORD = "demo1234"
 TEAMS = (("华东团队 East", "CN-SH"), ("华南团队 South", "CN-GD"), ("华北团队 North", "CN-BJ"))
@@ -161,9 +162,17 @@ async def seed_demo(
         (Activity, "activities"), (Deal, "deals"), (DealStageChange, "stages"),
         (FollowUp, "followups"), (Contract, "contracts"), (Ticket, "tickets"),
     )  # fmt: skip
+    await _number_for_sync([row for _, key in tables for row in rows[key]])
     for table, key in tables:
         await _insert(table, rows[key])
     return {key: len(rows[key]) for _, key in tables}
+
+
+async def _number_for_sync(rows: list[Any]) -> None:
+    """Give every synced row a server sequence number, so a device's first pull gets it."""
+    synced = [row for row in rows if hasattr(row, "server_seq")]
+    for row, seq in zip(synced, await next_server_seqs(len(synced)), strict=True):
+        row.server_seq = seq
 
 
 def _add_customer(

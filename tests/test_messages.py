@@ -12,8 +12,13 @@ def test_every_message_has_english_and_chinese_with_the_same_placeholders():
     for path in MESSAGES_DIR.glob("*.json"):
         for code, texts in json.loads(path.read_text(encoding="utf-8")).items():
             assert set(texts) == {"en", "zh-CN"}, (path.name, code)
+            # A name may come in each language ({stage_en} / {stage_zh}): same placeholder.
             fields = [
-                {name for _, name, _, _ in string.Formatter().parse(texts[lang]) if name}
+                {
+                    name.removesuffix("_en").removesuffix("_zh")
+                    for _, name, _, _ in string.Formatter().parse(texts[lang])
+                    if name
+                }
                 for lang in ("en", "zh-CN")
             ]
             assert fields[0] == fields[1], (path.name, code)

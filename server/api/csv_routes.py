@@ -17,7 +17,7 @@ from server.api.auth import current_actor, managers_only
 from server.api.state import Ctx, request_language
 from server.i18n import translate
 from server.services import audit, csv_io
-from server.services.customers import CustomerFilter, load_rules
+from server.services.customers import CustomerFilter, load_checks
 
 
 def _report_out(report: csv_io.ImportReport, lang: str) -> dict[str, Any]:
@@ -43,9 +43,9 @@ class CsvController(Controller):
     ) -> dict[str, Any]:
         """Upload a CSV (field `data`). With dry_run (the default) nothing is written."""
         content = await data.read()
-        rules = await load_rules(ctx.settings.default_phone_region)
+        checks = await load_checks(ctx.settings.default_phone_region)
         report = await csv_io.import_customers(
-            ctx.engine, current_actor(request), content, rules, dry_run
+            ctx.engine, current_actor(request), content, checks, dry_run
         )
         return _report_out(report, request_language(request))
 

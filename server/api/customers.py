@@ -13,6 +13,7 @@ from msgspec import UNSET, UnsetType
 from server.api.auth import current_actor
 from server.api.schemas import Page, audit_out, customer_out
 from server.api.state import Ctx, request_language
+from server.domain.dedup import DuplicateCheck
 from server.services import customers as service
 
 
@@ -35,6 +36,19 @@ class CustomerWrite(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=Tr
     notes: str | UnsetType | None = UNSET
     owner_id: int | UnsetType = UNSET
     id: uuid.UUID | UnsetType = UNSET  # offline-created records bring their own id
+    # Likely duplicates answer 409 unless the user confirms it is another customer, or a
+    # manager/admin saves over another rep's record with a reason (audited).
+    confirm_duplicate: bool | UnsetType = UNSET
+    override_reason: str | UnsetType = UNSET
+
+    def field_values(self) -> dict[str, Any]:
+        return provided(self, "owner_id", "id", "confirm_duplicate", "override_reason")
+
+    def duplicate_check(self) -> DuplicateCheck:
+        return DuplicateCheck(
+            confirm_duplicate=self.confirm_duplicate is True,
+            override_reason=self.override_reason or None,
+        )
 
 
 class ShareRequest(msgspec.Struct, forbid_unknown_fields=True):
@@ -83,10 +97,11 @@ class CustomerController(Controller):
         row = await service.create_customer(
             ctx.engine,
             current_actor(request),
-            provided(data, "owner_id", "id"),
-            await service.load_rules(phone_region),
+            data.field_values(),
+            await service.load_checks(phone_region),
             owner_id=data.owner_id or None,
             customer_id=data.id or None,
+            duplicates=data.duplicate_check(),
         )
         return customer_out(row, request_language(request), phone_region)
 
@@ -110,8 +125,9 @@ class CustomerController(Controller):
             ctx.engine,
             current_actor(request),
             customer_id,
-            provided(data, "owner_id", "id"),
-            await service.load_rules(phone_region),
+            data.field_values(),
+            await service.load_checks(phone_region),
+            duplicates=data.duplicate_check(),
         )
         return customer_out(row, request_language(request), phone_region)
 
@@ -119,7 +135,19 @@ class CustomerController(Controller):
     async def delete_customer(
         self, request: Request, ctx: Ctx, customer_id: FromPath[uuid.UUID]
     ) -> None:
-        await service.delete_customer(ctx.engine, current_actor(request), customer_id)
+        checks = await service.load_checks(ctx.settings.default_phone_region)
+        await service.delete_customer(ctx.engine, current_actor(request), customer_id, checks)
+
+    @post("/{customer_id:uuid}/restore")
+    async def restore_customer(
+        self, request: Request, ctx: Ctx, customer_id: FromPath[uuid.UUID]
+    ) -> dict[str, Any]:
+        """Undo a delete."""
+        phone_region = ctx.settings.default_phone_region
+        row = await service.restore_customer(
+            ctx.engine, current_actor(request), customer_id, await service.load_checks(phone_region)
+        )
+        return customer_out(row, request_language(request), phone_region)
 
     @put("/{customer_id:uuid}/share")
     async def share_customer(

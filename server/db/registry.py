@@ -11,6 +11,11 @@ from piccolo.table import Table
 
 APP_MODULES = [
     "server.db.piccolo_app",  # core: accounts, customers, sales records, audit
+    "server.db.sync_app",  # sync protocol: devices, applied ops, conflicts, removals
+    "server.db.reminder_app",  # push subscriptions, reminder occurrences
+    "server.db.pipeline_app",  # configurable sales stages
+    "server.db.assignment_app",  # assignment rules (public pool state lives on Customer)
+    "server.db.dedup_app",  # duplicate merges (with un-merge data), review queue, nightly runs
 ]
 
 

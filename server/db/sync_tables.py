@@ -43,8 +43,8 @@ class SyncConflict(Table):
     field = Varchar(length=40)
     loser = JSON()
     winner = JSON()
-    loser_actor = Integer(null=True, index=True)
-    winner_actor = Integer(null=True, index=True)
+    loser_actor = Integer(null=True, default=None, index=True)
+    winner_actor = Integer(null=True, default=None, index=True)
     created_at = Timestamptz(default=TimestamptzNow())
 
 

@@ -30,7 +30,7 @@ from piccolo.table import Table
 class Team(Table):
     id = Serial(primary_key=True)
     name = Varchar(length=100, unique=True)
-    region_code = Varchar(length=16, null=True)
+    region_code = Varchar(length=16, null=True, default=None)
 
 
 class User(Table, tablename="app_user"):
@@ -65,27 +65,31 @@ class Customer(Table):
     kind = Varchar(length=16, default="company")  # company | person
     name = Varchar(length=200)
     name_key = Varchar(length=200, index=True)  # company/person match key, for search and dedup
-    phone = Varchar(length=20, null=True, index=True)  # E.164
-    email = Varchar(length=254, null=True, index=True)  # case-folded
-    region_code = Varchar(length=16, null=True, index=True)
-    address = Text(null=True)
-    industry = Varchar(length=32, null=True)
-    size = Varchar(length=16, null=True)  # 1-10 | 11-50 | 51-200 | 201-1000 | 1000+
+    phone = Varchar(length=20, null=True, default=None, index=True)  # E.164
+    email = Varchar(length=254, null=True, default=None, index=True)  # case-folded
+    region_code = Varchar(length=16, null=True, default=None, index=True)
+    address = Text(null=True, default=None)
+    industry = Varchar(length=32, null=True, default=None)
+    size = Varchar(length=16, null=True, default=None)  # 1-10 | 11-50 | 51-200 | 201-1000 | 1000+
     grade = Varchar(length=1, default="C", index=True)  # A | B | C
     lifecycle = Varchar(length=16, default="lead", index=True)
-    source = Varchar(length=32, null=True)
+    source = Varchar(length=32, null=True, default=None)
     tags = Text(default="[]")  # JSON array of strings
     custom = JSON(default="{}")  # custom-field values by key
-    notes = Text(null=True)
+    notes = Text(null=True, default=None)
     owner = ForeignKey(User, null=True, index=True)  # null = in the public pool
     team = ForeignKey(Team, null=True, index=True)  # the owner's team, kept for manager scoping
-    assigned_rule = Varchar(length=100, null=True)  # which assignment rule set the owner
+    assigned_rule = Varchar(
+        length=100, null=True, default=None
+    )  # which assignment rule set the owner
     claimed_at = Timestamptz(null=True, default=None)  # when a rep claimed it from the public pool
     # no reassignment or stale-lead release before this moment
     protected_until = Timestamptz(null=True, default=None)
     low_priority = Boolean(default=False)  # set by stale-lead cleanup when so configured
     archived_at = Timestamptz(null=True, default=None)  # set by stale-lead cleanup; hidden
-    merged_into = UUID(null=True, index=True)  # set on the losing record of a dedup merge
+    merged_into = UUID(
+        null=True, default=None, index=True
+    )  # set on the losing record of a dedup merge
     last_contact_at = Timestamptz(null=True, default=None)
     created_by = ForeignKey(User, null=True)
     created_at = Timestamptz(default=TimestamptzNow())
@@ -108,9 +112,9 @@ class Contact(Table):
     id = UUID(primary_key=True)
     customer = ForeignKey(Customer, index=True)
     name = Varchar(length=100)
-    title = Varchar(length=100, null=True)
-    phone = Varchar(length=20, null=True, index=True)
-    email = Varchar(length=254, null=True, index=True)
+    title = Varchar(length=100, null=True, default=None)
+    phone = Varchar(length=20, null=True, default=None, index=True)
+    email = Varchar(length=254, null=True, default=None, index=True)
     birthday = Date(null=True, default=None)
     anniversary = Date(null=True, default=None)
     is_primary = Boolean(default=False)
@@ -129,9 +133,9 @@ class Deal(Table):
     currency = Varchar(length=3, default="CNY")
     stage = Varchar(length=32, default="lead", index=True)
     stage_entered_at = Timestamptz(default=TimestamptzNow())
-    probability = Integer(null=True)  # percent; null → the stage's default
+    probability = Integer(null=True, default=None)  # percent; null → the stage's default
     expected_close = Date(null=True, default=None)
-    lost_reason = Text(null=True)
+    lost_reason = Text(null=True, default=None)
     closed_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     deleted = Boolean(default=False)
@@ -144,7 +148,7 @@ class DealStageChange(Table):
 
     id = Serial(primary_key=True)
     deal = ForeignKey(Deal, index=True)
-    from_stage = Varchar(length=32, null=True)
+    from_stage = Varchar(length=32, null=True, default=None)
     to_stage = Varchar(length=32)
     changed_at = Timestamptz(default=TimestamptzNow())
     actor = ForeignKey(User, null=True)
@@ -160,10 +164,10 @@ class Activity(Table):
     kind = Varchar(length=16, default="visit")  # call | visit | meeting | email | note
     occurred_at = Timestamptz(default=TimestamptzNow(), index=True)
     summary = Text()
-    next_step = Text(null=True)
-    location = Varchar(length=200, null=True)
-    latitude = Numeric(digits=(9, 6), null=True)
-    longitude = Numeric(digits=(9, 6), null=True)
+    next_step = Text(null=True, default=None)
+    location = Varchar(length=200, null=True, default=None)
+    latitude = Numeric(digits=(9, 6), null=True, default=None)
+    longitude = Numeric(digits=(9, 6), null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     server_seq = Integer(default=0, index=True)
 
@@ -201,7 +205,7 @@ class Ticket(Table):
     customer = ForeignKey(Customer, index=True)
     assignee = ForeignKey(User, null=True)
     title = Varchar(length=200)
-    description = Text(null=True)
+    description = Text(null=True, default=None)
     status = Varchar(length=16, default="open")  # open | in_progress | resolved | closed
     priority = Varchar(length=8, default="normal")  # low | normal | high | urgent
     opened_at = Timestamptz(default=TimestamptzNow())
@@ -227,7 +231,9 @@ class OwnerChange(Table):
     to_owner = ForeignKey(User, null=True)
     changed_at = Timestamptz(default=TimestamptzNow())
     actor = ForeignKey(User, null=True)
-    reason = Varchar(length=200, null=True)  # e.g. create, claim, release, handover, rule name
+    reason = Varchar(
+        length=200, null=True, default=None
+    )  # e.g. create, claim, release, handover, rule name
 
 
 class AuditLog(Table):
@@ -236,10 +242,10 @@ class AuditLog(Table):
     actor = ForeignKey(User, null=True, index=True)
     action = Varchar(length=32)  # create | update | delete | export | merge | assign | import …
     entity = Varchar(length=32)
-    record_id = Varchar(length=64, null=True, index=True)
-    before = JSON(null=True)
-    after = JSON(null=True)
-    detail = Text(null=True)
+    record_id = Varchar(length=64, null=True, default=None, index=True)
+    before = JSON(null=True, default=None)
+    after = JSON(null=True, default=None)
+    detail = Text(null=True, default=None)
 
 
 class Notification(Table):
@@ -251,9 +257,11 @@ class Notification(Table):
     kind = Varchar(length=32)  # reminder | assignment | escalation | stale_release | merge …
     title = Varchar(length=200)
     body = Text(default="")
-    link = Varchar(length=200, null=True)  # e.g. /customers/<id>
+    link = Varchar(length=200, null=True, default=None)  # e.g. /customers/<id>
     data = JSON(default="{}")
-    dedup_key = Varchar(length=200, null=True, unique=True)  # exactly-once per occurrence
+    dedup_key = Varchar(
+        length=200, null=True, default=None, unique=True
+    )  # exactly-once per occurrence
     created_at = Timestamptz(default=TimestamptzNow(), index=True)
     read_at = Timestamptz(null=True, default=None)
     pushed_at = Timestamptz(null=True, default=None)

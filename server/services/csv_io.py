@@ -10,6 +10,7 @@ from typing import Any
 
 from piccolo.engine.base import Engine
 
+from server.db.engine import write_transaction
 from server.db.tables import Customer, User
 from server.domain.access import Actor
 from server.domain.csv_format import (
@@ -21,10 +22,12 @@ from server.domain.csv_format import (
     to_csv_lines,
 )
 from server.domain.customers import CustomerRules, validate_customer
+from server.domain.dedup import DuplicateCheck
 from server.domain.errors import FieldError, InvalidValue, ValidationFailed
 from server.domain.normalize import format_phone
-from server.services import audit
+from server.services import assignment, audit, dedup
 from server.services.customers import CustomerFilter, create_customer, filter_where
+from server.services.entities import Checks
 
 EXPORT_BATCH = 1000
 
@@ -38,11 +41,13 @@ class RowProblem:
 @dataclass
 class DuplicateHit:
     row: int
-    by: str  # phone | email
+    by: str  # the strongest agreeing field: phone | email | name | address
     value: str
-    existing_id: str | None  # None when the duplicate is an earlier row of the same file
+    existing_id: str | None  # None for an earlier row of the file, or a record you can't see
     existing_name: str | None
     existing_row: int | None = None
+    score: float | None = None  # 0-100, see server/domain/dedup/scoring.py
+    owner_name: str | None = None  # who owns the existing customer (撞单)
 
 
 @dataclass
@@ -112,63 +117,56 @@ async def _validate_rows(
     return valid
 
 
-async def _find_duplicates(rows: list[_ValidRow], report: ImportReport) -> set[int]:
-    """Exact phone/email matches against existing customers and earlier rows of the file."""
-    duplicate_rows: set[int] = set()
-    for key in ("phone", "email"):
-        values = {r.columns[key] for r in rows if r.columns.get(key)}
-        existing: dict[str, dict[str, Any]] = {}
-        for chunk in _chunks(sorted(values), 500):
-            column = getattr(Customer, key)
-            for hit in await Customer.select(Customer.id, Customer.name, column).where(
-                column.is_in(chunk) & Customer.deleted.eq(False)
-            ):
-                existing[hit[key]] = hit
-        first_row_with: dict[str, int] = {}
-        for row in rows:
-            value = row.columns.get(key)
-            if not value:
-                continue
-            if value in existing:
-                hit = existing[value]
-                report.duplicates.append(
-                    DuplicateHit(row.row, key, value, str(hit["id"]), hit["name"])
-                )
-                duplicate_rows.add(row.row)
-            elif value in first_row_with:
-                report.duplicates.append(
-                    DuplicateHit(
-                        row.row, key, value, None, None, existing_row=first_row_with[value]
-                    )
-                )
-                duplicate_rows.add(row.row)
-            else:
-                first_row_with[value] = row.row
-    return duplicate_rows
-
-
-def _chunks(values: list[str], size: int) -> list[list[str]]:
-    return [values[i : i + size] for i in range(0, len(values), size)]
+async def _find_duplicates(actor: Actor, rows: list[_ValidRow], report: ImportReport) -> set[int]:
+    """Likely duplicates (fuzzy, server/services/dedup.py) among existing customers and
+    earlier rows of the file; a customer the importer may not see shows name and owner only."""
+    hits = await dedup.import_duplicates(actor, [(r.row, r.columns) for r in rows])
+    for hit in hits:
+        found = hit.existing
+        report.duplicates.append(
+            DuplicateHit(
+                hit.row,
+                hit.by,
+                hit.value,
+                found.id if found and found.visible else None,
+                found.name if found else None,
+                existing_row=hit.earlier_row,
+                score=hit.score,
+                owner_name=found.owner_name if found else None,
+            )
+        )
+    return {hit.row for hit in hits}
 
 
 async def import_customers(
-    engine: Engine, actor: Actor, content: bytes, rules: CustomerRules, dry_run: bool
+    engine: Engine, actor: Actor, content: bytes, checks: Checks, dry_run: bool
 ) -> ImportReport:
     """Validate every row; report rejects and likely duplicates; unless dry_run, insert the
     accepted non-duplicate rows in one transaction (all of them or none)."""
     parsed = _parse(content)
     report = ImportReport(dry_run=dry_run, total_rows=len(parsed))
-    valid = await _validate_rows(actor, parsed, rules, report)
-    duplicate_rows = await _find_duplicates(valid, report)
+    valid = await _validate_rows(actor, parsed, checks.customer_rules, report)
+    duplicate_rows = await _find_duplicates(actor, valid, report)
     to_import = [r for r in valid if r.row not in duplicate_rows]
     report.accepted = len(to_import)
     if dry_run or not to_import:
         return report
-    async with engine.transaction():
+    async with write_transaction(engine):
+        new_leads = []
         for row in to_import:
-            await create_customer(
-                engine, actor, row.fields, rules, owner_id=row.owner_id, reason="import"
+            created = await create_customer(
+                engine,
+                actor,
+                row.fields,
+                checks,
+                owner_id=row.owner_id,
+                reason="import",
+                assign_by_rules=False,
+                duplicates=DuplicateCheck(skip=True),  # reported above; duplicate rows skipped
             )
+            if assignment.goes_through_rules(actor, row.owner_id):
+                new_leads.append(created["id"])
+        await assignment.assign_new_leads(engine, actor, new_leads)  # one batch, not per row
         await audit.record(
             actor,
             "import",

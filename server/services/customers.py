@@ -12,9 +12,11 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from piccolo.columns.combination import Where
 from piccolo.engine.base import Engine
 
+import sync
+from server.db.engine import write_transaction
+from server.db.sync_tables import SyncRemoval
 from server.db.tables import (
     Activity,
     AuditLog,
@@ -32,12 +34,22 @@ from server.db.tables import (
 )
 from server.domain.access import Actor
 from server.domain.custom_fields import CustomFieldSpec
-from server.domain.customers import REQUIRABLE_FIELDS, CustomerRules, validate_customer
-from server.domain.errors import FieldError, Forbidden, InvalidValue, NotFound, ValidationFailed
+from server.domain.customers import REQUIRABLE_FIELDS, CustomerRules
+from server.domain.dedup import DuplicateCheck
+from server.domain.errors import (
+    Conflict,
+    FieldError,
+    Forbidden,
+    InvalidValue,
+    NotFound,
+    ValidationFailed,
+)
 from server.domain.normalize import clean_text, normalize_phone
 from server.domain.regions import normalize_region
-from server.services import audit
-from server.services.sequence import next_server_seq
+from server.services import assignment, audit, changes, dedup
+from server.services.entities import Checks
+from server.services.scope import in_scope, require_visible, visible_to  # noqa: F401 - re-exported
+from server.services.sequence import lock_writes, next_server_seq
 
 REQUIRED_FIELDS_SETTING = "required_fields.customer"
 MAX_PAGE_SIZE = 100
@@ -47,28 +59,11 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-# ---- scoping -------------------------------------------------------------------------------
-
-
-def visible_to(actor: Actor) -> Where | Any:
-    """SQL condition for the customers `actor` may see (tombstones excluded)."""
-    alive = Customer.deleted.eq(False)
-    if actor.is_admin:
-        return alive
-    if actor.role == "manager":
-        return alive & (Customer.team == actor.team_id)
-    shared = CustomerShare.select(CustomerShare.customer).where(CustomerShare.user == actor.id)
-    return alive & ((Customer.owner == actor.id) | Customer.id.is_in(shared))
-
-
-async def require_visible(actor: Actor, customer_id: uuid.UUID) -> dict[str, Any]:
-    row = await Customer.select().where(visible_to(actor) & (Customer.id == customer_id)).first()
-    if row is None:
-        raise NotFound("customer")
-    return row
-
-
 # ---- rules ---------------------------------------------------------------------------------
+
+
+async def load_checks(phone_region: str) -> Checks:
+    return Checks(customer_rules=await load_rules(phone_region))
 
 
 async def load_rules(phone_region: str) -> CustomerRules:
@@ -177,16 +172,7 @@ async def get_customer(actor: Actor, customer_id: uuid.UUID) -> dict[str, Any]:
     return row
 
 
-# ---- writes --------------------------------------------------------------------------------
-
-
-async def _team_of(user_id: int | None) -> int | None:
-    if user_id is None:
-        return None
-    row = await User.select(User.team).where((User.id == user_id) & User.active.eq(True)).first()
-    if row is None:
-        raise ValidationFailed([FieldError("owner_id", "user.unknown")])
-    return row["team"]
+# ---- writes (all through the one write path, server/services/changes.py) ------------------
 
 
 def _owner_for_new_customer(actor: Actor, requested: int | None) -> int:
@@ -197,98 +183,120 @@ def _owner_for_new_customer(actor: Actor, requested: int | None) -> int:
     return requested
 
 
-def _db_values(columns: dict[str, Any]) -> dict[str, Any]:
-    """Python values → what the columns store (tags as a JSON string, custom as JSON)."""
-    stored = dict(columns)
-    if "tags" in stored:
-        stored["tags"] = json.dumps(stored["tags"], ensure_ascii=False)
-    if "custom" in stored:
-        stored["custom"] = json.dumps(stored["custom"], ensure_ascii=False)
-    return stored
+async def _team_of(user_id: int) -> int | None:
+    row = await User.select(User.team).where((User.id == user_id) & User.active.eq(True)).first()
+    if row is None:
+        raise ValidationFailed([FieldError("owner_id", "user.unknown")])
+    return row["team"]
 
 
 async def create_customer(
     engine: Engine,
     actor: Actor,
     data: dict[str, Any],
-    rules: CustomerRules,
+    checks: Checks,
     owner_id: int | None = None,
     customer_id: uuid.UUID | None = None,
     reason: str = "create",
+    assign_by_rules: bool = True,
+    duplicates: DuplicateCheck | None = None,
 ) -> dict[str, Any]:
-    columns = validate_customer(data, rules)
+    """Create through the write path as the acting user, then hand it to `owner_id` if a
+    manager named another owner. A manager's or admin's customer without a named owner goes
+    through the assignment rules (`assign_by_rules=False`: the caller does a batch itself)."""
     owner = _owner_for_new_customer(actor, owner_id)
-    async with engine.transaction():
-        team = await _team_of(owner)
-        now = utcnow()
-        new_id = customer_id or uuid.uuid4()
-        values = {
-            **_db_values(columns),
-            "id": new_id,
-            "owner": owner,
-            "team": team,
-            "created_by": actor.id,
-            "created_at": now,
-            "updated_at": now,
-            "server_seq": await next_server_seq(),
-        }
-        await Customer.insert(Customer(**values))
-        await OwnerChange(
-            customer=new_id, from_owner=None, to_owner=owner, actor=actor.id, reason=reason
-        ).save()
-        await audit.record(actor, "create", "customer", new_id, after=columns)
-    return await get_customer(actor, new_id)
+    owner_team = await _team_of(owner) if owner != actor.id else actor.team_id
+    record_id = str(customer_id or uuid.uuid4())
+    if await Customer.exists().where(Customer.id == uuid.UUID(record_id)):
+        raise Conflict("record.exists")
+    async with write_transaction(engine):
+        await changes.apply_change(
+            engine, actor, "customer", record_id,
+            lambda state: changes.rest_change("customer", record_id, state, data), checks,
+        )  # fmt: skip
+        if owner != actor.id or reason != "create":
+            await _set_owner(uuid.UUID(record_id), owner, owner_team, actor, reason)
+        if assign_by_rules and assignment.goes_through_rules(actor, owner_id):
+            await assignment.assign_new_leads(engine, actor, [uuid.UUID(record_id)])
+        # 撞单 / likely duplicate: raising here rolls the whole create back (409).
+        await dedup.refuse_duplicates(actor, uuid.UUID(record_id), duplicates)
+    return await get_customer(actor, uuid.UUID(record_id))
+
+
+async def _set_owner(
+    customer_id: uuid.UUID, owner: int, team: int | None, actor: Actor, reason: str
+) -> None:
+    await Customer.update(
+        {Customer.owner: owner, Customer.team: team, Customer.server_seq: await next_server_seq()}
+    ).where(Customer.id == customer_id)
+    await OwnerChange.update({OwnerChange.to_owner: owner, OwnerChange.reason: reason}).where(
+        OwnerChange.customer == customer_id
+    )
 
 
 async def update_customer(
-    engine: Engine, actor: Actor, customer_id: uuid.UUID, data: dict[str, Any], rules: CustomerRules
+    engine: Engine,
+    actor: Actor,
+    customer_id: uuid.UUID,
+    data: dict[str, Any],
+    checks: Checks,
+    duplicates: DuplicateCheck | None = None,
 ) -> dict[str, Any]:
-    async with engine.transaction():
-        existing = await require_visible(actor, customer_id)
-        existing_form = {**existing, "tags": json.loads(existing["tags"] or "[]")}
-        columns = validate_customer(data, rules, existing=existing_form)
-        before, after = audit.changed_fields(existing_form, columns)
-        if after:
-            await Customer.update(
-                {**_db_values(after), "updated_at": utcnow(), "server_seq": await next_server_seq()}
-            ).where(Customer.id == customer_id)
-            await audit.record(actor, "update", "customer", customer_id, before=before, after=after)
+    async with write_transaction(engine):
+        await lock_writes()  # a merge in progress commits first, so the next line sees it
+        customer_id = await dedup.follow_merges(customer_id)  # an edit sent after a merge
+        await require_visible(actor, customer_id)
+        record_id = str(customer_id)
+        await changes.apply_change(
+            engine, actor, "customer", record_id,
+            lambda state: changes.rest_change("customer", record_id, state, data), checks,
+        )  # fmt: skip
+        await dedup.refuse_duplicates(actor, customer_id, duplicates, changed=data)
     return await get_customer(actor, customer_id)
 
 
-async def delete_customer(engine: Engine, actor: Actor, customer_id: uuid.UUID) -> None:
-    """Tombstone, not a hard delete: devices learn of it through sync and it can be undone."""
-    async with engine.transaction():
-        existing = await require_visible(actor, customer_id)
-        if actor.role == "rep" and existing["owner"] != actor.id:
-            raise Forbidden("auth.forbidden")
-        await Customer.update(
-            {
-                Customer.deleted: True,
-                Customer.updated_at: utcnow(),
-                Customer.server_seq: await next_server_seq(),
-            }
-        ).where(Customer.id == customer_id)
-        await audit.record(
-            actor, "delete", "customer", customer_id, before={"name": existing["name"]}
-        )
+async def delete_customer(
+    engine: Engine, actor: Actor, customer_id: uuid.UUID, checks: Checks
+) -> None:
+    """A tombstone, not a hard delete: devices learn of it through sync and it can be undone."""
+    await require_visible(actor, customer_id)
+    record_id = str(customer_id)
+
+    def tombstone(state: sync.RecordState) -> sync.Change:
+        return changes.rest_change("customer", record_id, state, {}, sync.edits.delete(state))
+
+    await changes.apply_change(engine, actor, "customer", record_id, tombstone, checks)
+
+
+async def restore_customer(
+    engine: Engine, actor: Actor, customer_id: uuid.UUID, checks: Checks
+) -> dict[str, Any]:
+    """Undo a delete (the owner, their manager or an admin)."""
+    record_id = str(customer_id)
+
+    def revive(state: sync.RecordState) -> sync.Change:
+        return changes.rest_change("customer", record_id, state, {}, sync.edits.undelete(state))
+
+    await changes.apply_change(engine, actor, "customer", record_id, revive, checks)
+    return await get_customer(actor, customer_id)
 
 
 async def share_customer(
     engine: Engine, actor: Actor, customer_id: uuid.UUID, user_id: int, shared: bool
 ) -> None:
-    async with engine.transaction():
+    async with write_transaction(engine):
         existing = await require_visible(actor, customer_id)
         if actor.role == "rep" and existing["owner"] != actor.id:
             raise Forbidden("auth.forbidden")
         await _team_of(user_id)
         already = CustomerShare.customer == customer_id
         await CustomerShare.delete().where(already & (CustomerShare.user == user_id))
+        seq = await next_server_seq()
         if shared:
             await CustomerShare(customer=customer_id, user=user_id).save()
-        await Customer.update({Customer.server_seq: await next_server_seq()}).where(
-            Customer.id == customer_id
-        )
+        else:
+            await SyncRemoval(user=user_id, customer_id=str(customer_id), seq=seq).save()
+        await Customer.update({Customer.server_seq: seq}).where(Customer.id == customer_id)
         await audit.record(
             actor,
             "share" if shared else "unshare",
@@ -337,7 +345,10 @@ async def customer_360(actor: Actor, customer_id: uuid.UUID) -> dict[str, Any]:
         "audit": await AuditLog.select(
             *AuditLog.all_columns(), AuditLog.actor.display_name.as_alias("actor_name")
         )
-        .where((AuditLog.entity == "customer") & (AuditLog.record_id == str(of_customer)))
+        .where(  # its own trail and that of every record merged into it
+            (AuditLog.entity == "customer")
+            & AuditLog.record_id.is_in(await dedup.merged_history_ids(of_customer))
+        )
         .order_by(AuditLog.id, ascending=False)
         .limit(100),
     }

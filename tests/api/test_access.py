@@ -10,7 +10,10 @@ CUSTOMER = {"name": "杭州云帆贸易有限公司", "phone": "13700000009", "r
 
 
 async def _customer_of(user) -> str:
-    response = await user.post("/api/customers", json=CUSTOMER)
+    # A different customer per user: the same one again would be refused as 撞单 (tests/dedup).
+    trade_name = "".join("甲乙丙丁戊己庚辛壬癸"[int(d)] for d in f"{user.id:03d}")
+    unique = {**CUSTOMER, "name": f"杭州{trade_name}贸易有限公司", "phone": f"137{user.id:08d}"}
+    response = await user.post("/api/customers", json=unique)
     assert response.status_code == 201, response.text
     return response.json()["id"]
 

@@ -42,3 +42,6 @@ async def test_demo_data_is_bilingual_and_spread_over_stages(client):
     assert {"lead", "proposal", "won", "lost"} <= stages
     assert await Activity.count() >= 300
     assert (await seed_demo(customers=10)) == {"skipped": 1}  # idempotent
+    # every synced row is numbered, so a device's first pull (cursor 0) receives it
+    assert await Customer.count().where(Customer.server_seq == 0) == 0
+    assert await Activity.count().where(Activity.server_seq == 0) == 0
