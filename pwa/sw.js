@@ -3,7 +3,7 @@
 // Data never goes through here: it lives in IndexedDB and moves by sync (docs/SYNC.md).
 // VERSION and SHELL are written by `python -m tests.browser.shell --write` (a test checks them).
 
-const VERSION = 'shell-c95f8ec63455';
+const VERSION = 'shell-5aed43dc83b6';
 const SHELL = [
   '/app/css/app.css',
   '/app/icons/icon-192.png',

@@ -176,3 +176,9 @@ def make_user(client: httpx.AsyncClient, password_hash: str):
 @pytest.fixture
 async def team(client: httpx.AsyncClient) -> int:
     return await accounts.create_team(f"Team {uuid.uuid4().hex[:6]}")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last: Playwright's sync API keeps an event loop running in this thread
+    while it is started, and async tests after it would find that loop in their way."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)

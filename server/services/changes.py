@@ -16,7 +16,7 @@ import hashlib
 import json
 import os
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,6 +54,8 @@ SERVER_NODE = f"server-{os.getpid()}-{uuid.uuid4().hex[:6]}"
 server_clock = sync.HybridClock(SERVER_NODE)
 
 ChangeBuilder = Callable[[sync.RecordState], sync.Change]
+# Called with the columns of a customer about to be created; raises to refuse it.
+BeforeCreate = Callable[[dict[str, Any]], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -262,11 +264,17 @@ def _normalized(entity: Entity, change: sync.Change, checks: Checks) -> sync.Cha
 # ---- the write -----------------------------------------------------------------------------
 
 
-async def _load_row(entity: Entity, record_id: str) -> dict[str, Any] | None:
+def record_key(record_id: str) -> uuid.UUID:
+    """A record id from the wire as a UUID (a field error otherwise)."""
     key = _uuid_or_none(record_id)
     if key is None:
         detail = {"detail": "record_id must be a UUID"}
         raise ValidationFailed([FieldError("record_id", "type.invalid", detail)])
+    return key
+
+
+async def _load_row(entity: Entity, record_id: str) -> dict[str, Any] | None:
+    key = record_key(record_id)
     cache = _rows_cache.get()
     if cache is not None and (entity.name, str(key)) in cache:
         return cache[(entity.name, str(key))]
@@ -277,6 +285,23 @@ def _remember_row(entity: Entity, record_id: str, row: dict[str, Any]) -> None:
     cache = _rows_cache.get()
     if cache is not None:
         cache[(entity.name, str(uuid.UUID(record_id)))] = row
+
+
+def _every_field(entity: Entity, values: dict[str, Any]) -> dict[str, Any]:
+    """Every synced field, None where the record has no value (so the column is cleared)."""
+    return {name: values.get(name) for name in entity.schema.rules}
+
+
+def _new_row_preview(
+    entity: Entity, actor: Actor, record_id: str, values: dict[str, Any]
+) -> dict[str, Any]:
+    """The columns a new record will be stored with, for checks that must run first."""
+    return {
+        **column_values(entity, _every_field(entity, values)),
+        **derived_columns(entity, values),
+        **_creation_columns(entity, actor, utcnow()),
+        "id": uuid.UUID(record_id),
+    }
 
 
 def _creation_columns(entity: Entity, actor: Actor, now: dt.datetime) -> dict[str, Any]:
@@ -290,7 +315,7 @@ def _creation_columns(entity: Entity, actor: Actor, now: dt.datetime) -> dict[st
     return {"created_at": now}
 
 
-async def _write_row(
+async def write_row(
     entity: Entity,
     actor: Actor,
     row: dict[str, Any] | None,
@@ -299,9 +324,8 @@ async def _write_row(
     seq: int,
 ) -> None:
     values, versions = state.to_parts()
-    all_fields = {name: values.get(name) for name in entity.schema.rules}
     columns = {
-        **column_values(entity, all_fields),
+        **column_values(entity, _every_field(entity, values)),
         **derived_columns(entity, values),
         "server_seq": seq,
     }
@@ -393,6 +417,7 @@ async def apply_change(
     build: ChangeBuilder,
     checks: Checks,
     now_ms: int | None = None,
+    before_create: BeforeCreate | None = None,
 ) -> Applied:
     """Apply the change `build` makes from the record's current state (a device's change
     ignores the state; a REST edit derives set diffs and base versions from it)."""
@@ -418,7 +443,9 @@ async def apply_change(
         values, _ = result.state.to_parts()
         changed = None if row is None else set(result.accepted)
         raise_if(record_errors(entity, values, changed, checks) if result.state.alive else [])
-        await _write_row(entity, actor, row, record_id, result.state, seq)
+        if row is None and before_create is not None:
+            await before_create(_new_row_preview(entity, actor, record_id, values))
+        await write_row(entity, actor, row, record_id, result.state, seq)
         conflicts = await _store_conflicts(result.conflicts)
         old_values = before.values()
         await audit.record(

@@ -92,6 +92,19 @@ async def refuse_duplicates(
     row = await Customer.select(*_MATCH_COLUMNS).where(Customer.id == customer_id).first()
     if row is None:
         return
+    await _judge(actor, customer_id, row, check)
+
+
+async def refuse_offline_duplicate(actor: Actor, row: dict[str, Any]) -> None:
+    """For a customer a device created offline, before it is written: another rep's record
+    refuses it (撞单); the creator's own likely duplicates are left for the review queue.
+    `row` has the customer's columns as they are about to be stored."""
+    await _judge(actor, row["id"], row, DuplicateCheck(offline=True))
+
+
+async def _judge(
+    actor: Actor, customer_id: uuid.UUID, row: dict[str, Any], check: DuplicateCheck
+) -> None:
     findings = await likely_duplicates(actor, match_record(row), exclude=customer_id)
     outcome = judge_save(findings, row["owner"], actor, check)
     if outcome in ("no_duplicates", "left_for_review"):

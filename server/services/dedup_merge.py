@@ -187,7 +187,7 @@ async def _store(entity: Entity, row: dict[str, Any], state: sync.RecordState) -
     """Write `state` to the row with a new server sequence number (also when the values did
     not change: a merge or un-merge is news to every device holding the record)."""
     # The write path's own row writer, so columns and versions stay in its format.
-    await changes._write_row(entity, None, row, str(row["id"]), state, await next_server_seq())
+    await changes.write_row(entity, None, row, str(row["id"]), state, await next_server_seq())
 
 
 async def _write_columns(customer_id: Any, columns: Mapping[str, Any]) -> None:

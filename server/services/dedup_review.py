@@ -25,6 +25,7 @@ from server.services.dedup_merge import MergeRequest, merge_customers, remember_
 METRICS_WINDOW = dt.timedelta(days=30)
 RUNS_SHOWN = 14
 _SIDE_COLUMNS = ("id", "name", "phone", "email", "region_code", "owner", "team")
+_SNAPSHOTS = {"survivor_before", "loser_before", "survivor_after", "moved"}
 
 
 def _item_scope(actor: Actor) -> Any:
@@ -146,9 +147,6 @@ async def list_merges(
         .offset((page - 1) * per_page)
     )
     return rows, await MergeEvent.count().where(where)
-
-
-_SNAPSHOTS = {"survivor_before", "loser_before", "survivor_after", "moved"}
 
 
 async def get_merge(actor: Actor, event_id: int) -> dict[str, Any]:

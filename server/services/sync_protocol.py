@@ -8,6 +8,7 @@ may see by server sequence.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -23,7 +24,7 @@ from server.db.sync_tables import SyncConflict, SyncDevice, SyncOp, SyncRemoval
 from server.db.tables import Customer, User
 from server.domain.access import Actor
 from server.domain.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
-from server.services import changes
+from server.services import changes, dedup
 from server.services.entities import ENTITIES, Checks
 from server.services.scope import in_scope
 from server.services.sequence import current_server_seq, sequence_block
@@ -66,10 +67,16 @@ def _rejection_for(error: Exception) -> Rejection:
 
 
 def _plain(params: dict[str, Any]) -> dict[str, Any]:
-    return {
-        k: v if isinstance(v, str | int | float | bool) or v is None else str(v)
-        for k, v in params.items()
-    }
+    """Error parameters as JSON: values JSON can't carry become text."""
+
+    def jsonable(value: Any) -> Any:
+        try:
+            msgspec.json.encode(value)
+        except (TypeError, msgspec.EncodeError):
+            return str(value)
+        return value
+
+    return {key: jsonable(value) for key, value in params.items()}
 
 
 def change_digest(change: sync.Change) -> str:
@@ -159,9 +166,16 @@ async def _push_one(
         raise sync.InvalidChange("change.device_mismatch", device_id=change.device_id)
     if change.op_id in seen:
         return _replay_answer(actor, change, seen[change.op_id]), [], None
+    before_create = None
+    if change.entity == "customer":
+        # An edit made offline to a record merged away meanwhile lands on the survivor.
+        target = await dedup.follow_merges(changes.record_key(change.record_id))
+        change = msgspec.structs.replace(change, record_id=str(target))
+        before_create = functools.partial(dedup.refuse_offline_duplicate, actor)
     applied = await changes.apply_change(
-        engine, actor, change.entity, change.record_id, lambda _: change, checks
-    )
+        engine, actor, change.entity, change.record_id, lambda _: change, checks,
+        before_create=before_create,
+    )  # fmt: skip
     op = SyncOp(
         op_id=change.op_id, device_id=device_id, user=actor.id, digest=change_digest(change),
         entity=change.entity, record_id=change.record_id, seq=applied.seq or 0,

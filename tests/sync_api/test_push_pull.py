@@ -214,3 +214,22 @@ async def test_rest_and_sync_edits_merge_by_the_same_rules(crew):
     await alice.push(alice.change("customer", cid, at_ms=t0 + 1000, lifecycle="prospect"))
     customer = (await crew["meg"].get(f"/api/customers/{cid}")).json()
     assert (customer["industry"], customer["lifecycle"]) == ("manufacturing", "prospect")
+
+
+async def test_offline_created_duplicate_of_another_reps_customer_is_refused(
+    crew, make_user, live_client, team
+):
+    """撞单 over sync: a rep can't create, from a phone, a customer another rep owns."""
+    carl = Device(await make_user("rep", team, name="carl", http=live_client))
+    copy_id = str(uuid.uuid4())
+    result = await carl.push(
+        carl.change(
+            "customer", copy_id, at_ms=crew["t0"] + 1000, name="苏州东方机械", phone="138 1234 5678"
+        )
+    )
+    refused = result["results"][0]
+    assert (refused["status"], refused["http_status"], refused["code"]) == (
+        "rejected", 409, "customer.duplicate_owned",
+    )  # fmt: skip
+    assert refused["details"]["owner"] == "alice"
+    assert (await crew["alice"].get(f"/api/customers/{copy_id}")).status_code == 404

@@ -169,11 +169,12 @@ async function duplicates(form, selfId) {
   if (navigator.onLine && (key.length >= 2 || e164 || mail)) {
     try {
       const data = await api('/api/customers/duplicates', { query: { name, phone: e164 || undefined, email: mail || undefined, exclude_id: selfId } });
-      const items = Array.isArray(data) ? data : data?.items || data?.candidates || data?.matches || [];
+      const items = Array.isArray(data) ? data : data?.duplicates || data?.items || [];
       for (const item of items) {
         const c = item.customer || item;
-        if (!c?.id || c.id === selfId) continue;
-        found.set(c.id, { id: c.id, name: c.name, owner: c.owner_name || item.owner_name || '', reason: (item.reasons || item.fields || []).join?.(', ') || '' });
+        if (!c?.name || (c.id && c.id === selfId)) continue;
+        // Another rep's record (撞单) comes without an id: show its name and owner only.
+        found.set(c.id || `hidden:${c.name}`, { id: c.id, name: c.name, owner: c.owner_name || item.owner_name || '', reason: (item.reasons || item.fields || []).join?.(', ') || '' });
       }
     } catch { /* not available: the local check stands */ }
   }
@@ -182,5 +183,5 @@ async function duplicates(form, selfId) {
   render(box, html`<h2>${t('customer.duplicates')}</h2><ul>${[...found.values()].slice(0, 5).map((d) => html`<li>
     <strong>${d.name}</strong> ${d.owner ? html`<span class="muted">(${t('customer.duplicate_owner', { owner: d.owner })})</span>` : ''}
     ${d.reason ? html`<span class="muted small">· ${d.reason.split(', ').map((r) => t(`field.${r}`)).join(', ')}</span>` : ''}
-    <a href="#/customers/${d.id}">${t('customer.open')}</a></li>`)}</ul>`);
+    ${d.id ? html`<a href="#/customers/${d.id}">${t('customer.open')}</a>` : ''}</li>`)}</ul>`);
 }
