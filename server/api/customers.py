@@ -87,7 +87,8 @@ class CustomerController(Controller):
             current_actor(request), flt, page, per_page, region_code
         )
         lang = request_language(request)
-        return Page([customer_out(r, lang, region_code) for r in rows], total, page, per_page)
+        items = [customer_out(r, lang, region_code) for r in rows]
+        return Page(items, total, page, per_page, total_capped=total > service.COUNT_CAP)
 
     @post("/")
     async def create_customer(

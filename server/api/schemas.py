@@ -13,9 +13,10 @@ from server.domain.regions import region_name
 
 class Page(msgspec.Struct):
     items: list[dict[str, Any]]
-    total: int
+    total: int  # exact up to 1000; past that `total_capped` is true and total is 1001
     page: int
     per_page: int
+    total_capped: bool = False
 
 
 def _json_field(value: Any, empty: Any) -> Any:

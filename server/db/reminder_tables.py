@@ -1,8 +1,11 @@
 """Tables of the reminders area: push subscriptions per device, and reminder occurrences.
 
-A `ReminderOccurrence` row is the idempotency record of one reminder for one recipient: it is
+A `ReminderOccurrence` row is the idempotency record of one push to one recipient: it is
 stored (unique `dedup_key`) together with the in-app notification before any push is sent,
 and the push job claims it, sends, and marks it sent (see server/services/reminder_delivery.py).
+Most are reminders (`reminder` holds the domain Reminder); the others push a notification made
+by `notify()` (assignments, stale-lead releases, merges…): no `reminder`, no customer, never
+escalated, and the push text is the notification's own.
 
 Nullable columns say default=None: Piccolo would otherwise fill them in (a timestamp with
 "now"), and a claimed_at of "now" on a fresh row would read as a live claim.
@@ -45,11 +48,13 @@ class ReminderOccurrence(Table, tablename="reminder_occurrence"):
     occurrence_key = Varchar(length=240, index=True)
     recipient = ForeignKey(User, index=True)
     kind = Varchar(length=32)
-    customer_id = UUID(index=True)
+    customer_id = UUID(index=True, null=True, default=None)  # None: a notify() notification
     # The follow-up/contract/contact/deal (or customer) the occurrence is about.
     subject_id = Varchar(length=64, null=True, default=None)
     due_at = Timestamptz(index=True)
-    reminder = JSON()  # the domain Reminder: push text is rendered from it at send time
+    # The domain Reminder: push text is rendered from it at send time. None: the occurrence
+    # pushes the in-app notification it points at (services/notifications.py notify()).
+    reminder = JSON(null=True, default=None)
     notification_id = Integer(null=True, default=None)  # the in-app Notification made with it
     state = Varchar(length=8, default="pending", index=True)  # pending | sent | failed
     deliver_at = Timestamptz(index=True)  # not before: quiet hours, retry backoff

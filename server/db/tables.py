@@ -94,7 +94,7 @@ class Customer(Table):
     created_by = ForeignKey(User, null=True)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow(), index=True)
-    deleted = Boolean(default=False, index=True)
+    deleted = Boolean(default=False)  # no index: a boolean index misleads the planner
     field_versions = JSON(default="{}")
     server_seq = Integer(default=0, index=True)
 
