@@ -103,7 +103,9 @@ self.addEventListener('push', (event) => {
 self.addEventListener('notificationclick', (event) => {
   event.notification.close();
   const data = event.notification.data || {};
-  const hash = data.customer_id ? `#/customers/${data.customer_id}` : '#/followups';
+  // Notifications carry the app path to open (`link`, e.g. /customers/<id>); reminders their customer.
+  const link = typeof data.link === 'string' && /^\/(?!\/)/.test(data.link) ? data.link : null;
+  const hash = link ? `#${link}` : data.customer_id ? `#/customers/${data.customer_id}` : '#/followups';
   event.waitUntil((async () => {
     const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
     for (const client of windows) {

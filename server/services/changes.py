@@ -375,7 +375,7 @@ def _conflict_digest(conflict: sync.Conflict) -> str:
     return hashlib.sha256("|".join(conflict.key).encode()).hexdigest()
 
 
-async def _store_conflicts(conflicts: tuple[sync.Conflict, ...]) -> list[dict[str, Any]]:
+async def store_conflicts(conflicts: tuple[sync.Conflict, ...]) -> list[dict[str, Any]]:
     stored = []
     for conflict in conflicts:
         digest = _conflict_digest(conflict)
@@ -437,7 +437,7 @@ async def apply_change(
         result = sync.apply(before, change)
         server_clock.receive(sync.HLC.parse(change.hlc))
         if not result.changed:  # already known, or lost everywhere: only conflicts to keep
-            conflicts = await _store_conflicts(result.conflicts)
+            conflicts = await store_conflicts(result.conflicts)
             current = record_out(entity, row or {"id": record_id}, before)
             return Applied(entity.name, record_id, None, current, conflicts)
         values, _ = result.state.to_parts()
@@ -446,7 +446,7 @@ async def apply_change(
         if row is None and before_create is not None:
             await before_create(_new_row_preview(entity, actor, record_id, values))
         await write_row(entity, actor, row, record_id, result.state, seq)
-        conflicts = await _store_conflicts(result.conflicts)
+        conflicts = await store_conflicts(result.conflicts)
         old_values = before.values()
         await audit.record(
             actor,
@@ -461,6 +461,33 @@ async def apply_change(
     if entity is CUSTOMER and row is None:
         saved["owner"] = actor.id
     return Applied(entity.name, record_id, seq, record_out(entity, saved, result.state), conflicts)
+
+
+async def restamp_versions(entity: Entity, record_id: uuid.UUID, before: sync.RecordState) -> None:
+    """After a write made outside `apply_change` (the deals service), give the fields whose
+    value changed a fresh server version, so later device edits merge against them."""
+    row = await entity.table.select().where(entity.table.id == record_id).first()
+    if row is None:
+        return
+    values = record_values(entity, row)
+    changed = {
+        name: values.get(name)
+        for name in entity.schema.rules
+        if values.get(name) != before.value(name)
+    }
+    state = before
+    if changed:
+        change = rest_change(entity.name, str(record_id), before, changed)
+        state = sync.apply(before, change).state
+    if bool(row.get("deleted")) == state.alive:  # a delete/undelete made by the service
+        record_op = sync.edits.delete(state) if state.alive else sync.edits.undelete(state)
+        state = sync.apply(
+            state, rest_change(entity.name, str(record_id), state, {}, record_op)
+        ).state
+    _, versions = state.to_parts()
+    await entity.table.update({entity.table.field_versions: json.dumps(versions)}).where(
+        entity.table.id == record_id
+    )
 
 
 # ---- REST edits as changes -----------------------------------------------------------------

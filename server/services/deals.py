@@ -10,6 +10,8 @@ place. Access follows customers: a user sees the deals of the customers they may
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import operator
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
@@ -20,7 +22,7 @@ from piccolo.engine.base import Engine
 from piccolo.query.functions.aggregate import Count, Sum
 
 from server.db.engine import write_transaction
-from server.db.tables import Customer, Deal, DealStageChange, User
+from server.db.tables import Customer, CustomerShare, Deal, DealStageChange, User
 from server.domain.access import Actor
 from server.domain.errors import FieldError, Forbidden, InvalidValue, NotFound, ValidationFailed
 from server.domain.pipeline import (
@@ -31,8 +33,9 @@ from server.domain.pipeline import (
     stage_move_errors,
 )
 from server.domain.regions import normalize_region
-from server.services import audit
+from server.services import audit, changes
 from server.services.customers import visible_to
+from server.services.entities import DEAL
 from server.services.sequence import next_server_seq
 from server.services.stages import load_pipeline
 
@@ -85,8 +88,19 @@ def visible_deals(actor: Actor, newest_first: bool = False) -> Any:
         return alive
     if actor.role == "manager" and newest_first:
         return alive & (Deal.customer.team == actor.team_id)  # visible_to's manager rule
-    customers = Customer.select(Customer.id).where(visible_to(actor))
-    return Deal.deleted.eq(False) & Deal.customer.is_in(customers)
+    visible = visible_to(actor)
+    customer_lists = [visible]
+    if actor.role == "rep":
+        # Their own customers and those shared with them as two lists, each narrowed from
+        # visible_to (so nothing more is shown): PostgreSQL will not use an index for the
+        # OR inside visible_to and would scan every customer.
+        shared = CustomerShare.select(CustomerShare.customer).where(CustomerShare.user == actor.id)
+        customer_lists = [
+            visible & (Customer.owner == actor.id),
+            visible & Customer.id.is_in(shared),
+        ]
+    in_any = [Deal.customer.is_in(Customer.select(Customer.id).where(w)) for w in customer_lists]
+    return Deal.deleted.eq(False) & functools.reduce(operator.or_, in_any)
 
 
 def region_code(raw: str | None) -> str | None:
@@ -226,6 +240,7 @@ async def apply_deal_fields(
     deal_id: uuid.UUID,
     fields: dict[str, Any],
     at: dt.datetime | None = None,
+    stamp_versions: bool = True,
 ) -> dict[str, Any]:
     """Create or change one deal: the single write path of REST and sync.
 
@@ -250,10 +265,13 @@ async def apply_deal_fields(
     async with write_transaction(engine):
         pipeline = await load_pipeline()
         current = await _locked_deal(deal_id)
+        before = changes.state_of(DEAL, current)
         if current is None:
             await _create(actor, deal_id, fields, moment, pipeline)
         else:
             await _update(actor, current, fields, moment, pipeline)
+        if stamp_versions:  # REST edits; a device's edit brings its own versions (sync)
+            await changes.restamp_versions(DEAL, deal_id, before)
     row = await Deal.select(*_view_columns()).where(Deal.id == deal_id).first()
     return deal_view(row)
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from piccolo.table import Table
 
-from server.db.tables import Activity, Contact, Customer, FollowUp
+from server.db.tables import Activity, Contact, Customer, Deal, FollowUp
 from server.domain import records
 from server.domain.customers import (
     MAX_TAGS,
@@ -99,7 +99,28 @@ ACTIVITY = Entity(
     },
     immutable=True,
 )
-ENTITIES: dict[str, Entity] = {e.name: e for e in (CUSTOMER, CONTACT, FOLLOW_UP, ACTIVITY)}
+# Deals merge like the others but are written by server/services/deals.py, which owns the
+# stage rules (exit criteria, stage history); see sync_protocol._push_deal.
+DEAL = Entity(
+    "deal",
+    Deal,
+    EntitySchema.define(
+        "deal",
+        lww=(
+            "customer_id",
+            "title",
+            "amount",
+            "currency",
+            "stage",
+            "probability",
+            "expected_close",
+            "lost_reason",
+        ),
+    ),
+    columns={"customer_id": "customer"},
+    kinds={"customer_id": "uuid", "expected_close": "date", "amount": "decimal"},
+)
+ENTITIES: dict[str, Entity] = {e.name: e for e in (CUSTOMER, CONTACT, FOLLOW_UP, ACTIVITY, DEAL)}
 
 
 # ---- row ⇄ record values -------------------------------------------------------------------

@@ -1,5 +1,8 @@
 """Pushing stored reminder occurrences to the recipient's devices, each exactly once.
 
+An occurrence is a reminder (or escalation) or, without a `reminder`, the push of a notification
+made by notifications.notify() (assignments, stale-lead releases, merges…); both go this way.
+
 1. claim:  UPDATE … SET claimed_at = now, attempts = attempts + 1 WHERE state = 'pending' AND
            the lease of any earlier claim has run out — only one job can hold an occurrence.
 2. send:   to every subscription of the recipient not yet delivered to, with the occurrence
@@ -39,6 +42,7 @@ from server.notify.webpush_sender import (
     push_topic,
     send_with_retry,
 )
+from server.services.notifications import load_push_payload
 from server.services.reminder_store import reminder_from_json
 
 log = logging.getLogger(__name__)
@@ -205,13 +209,25 @@ async def _save(
             )
 
 
+async def _payload(row: dict[str, Any], locale: str) -> dict[str, Any] | None:
+    """A reminder is rendered now, in the recipient's language; a notify() occurrence (no
+    reminder) sends its in-app notification's text, already in that language."""
+    if row["reminder"] is not None:
+        return reminder_push_payload(reminder_from_json(row["reminder"]), locale)
+    if row["notification_id"] is None:
+        return None
+    return await load_push_payload(row["notification_id"], row["occurrence_key"])
+
+
 async def _push(
     row: dict[str, Any], subscriptions: list[dict[str, Any]], deps: DeliveryDeps
 ) -> list[DeliveryOutcome]:
     if not subscriptions:
         return []
-    reminder = reminder_from_json(row["reminder"])
-    payload = reminder_push_payload(reminder, subscriptions[0]["locale"] or "zh-CN")
+    payload = await _payload(row, subscriptions[0]["locale"] or "zh-CN")
+    if payload is None:
+        log.warning("occurrence %s: its notification is gone; nothing to push", row["id"])
+        return [Rejected(None, "nothing to push") for _ in subscriptions]
     topic = push_topic(row["occurrence_key"])
     return list(await asyncio.gather(*(_send_to(s, payload, topic, deps) for s in subscriptions)))
 

@@ -3,6 +3,7 @@
 The occurrence row (unique `dedup_key` = occurrence key + recipient) is written in the same
 transaction as the notification and before anything is pushed, so however often the scan
 runs, and wherever it crashes, each occurrence exists once and is pushed from there.
+`notification_occurrence` is the same record for a notification made by notifications.notify().
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 INSERT_BATCH = 500  # rows per multi-row INSERT, well under SQLite's bound-variable limit
 TITLE_LIMIT = 200  # Notification.title is a Varchar(200)
 NOTIFICATION_KINDS = {ReminderKind.ESCALATION: "escalation"}  # everything else: "reminder"
+NOTIFICATION_KEY_PREFIX = "notification"  # occurrence key of a notify() push: "notification:<id>"
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class Recipient:
     timezone: str
     quiet_start: str
     quiet_end: str
+    active: bool = True  # inactive users keep their in-app list but get no pushes
 
     @cached_property
     def zone(self) -> tzinfo:
@@ -74,9 +77,12 @@ class StoredOccurrence:
     deliver_at: dt.datetime
 
 
-async def load_recipients() -> dict[int, Recipient]:
-    """Every active user (a small table), so the scan never looks users up one by one."""
-    rows = await User.select(
+async def load_recipients(
+    user_ids: Iterable[int] | None = None, *, include_inactive: bool = False
+) -> dict[int, Recipient]:
+    """Every active user (a small table), so the scan never looks users up one by one; or
+    just the given users (notify()), inactive ones too if asked (see `Recipient.active`)."""
+    query = User.select(
         User.id,
         User.display_name,
         User.role,
@@ -85,7 +91,12 @@ async def load_recipients() -> dict[int, Recipient]:
         User.timezone,
         User.quiet_start,
         User.quiet_end,
-    ).where(User.active.eq(True))
+        User.active,
+    )
+    if not include_inactive:
+        query = query.where(User.active.eq(True))
+    if user_ids is not None:
+        query = query.where(User.id.is_in(list(user_ids) or [-1]))
     return {
         row["id"]: Recipient(
             id=row["id"],
@@ -96,8 +107,9 @@ async def load_recipients() -> dict[int, Recipient]:
             timezone=row["timezone"] or "",
             quiet_start=row["quiet_start"] or DEFAULT_QUIET_START,
             quiet_end=row["quiet_end"] or DEFAULT_QUIET_END,
+            active=bool(row["active"]),
         )
-        for row in rows
+        for row in await query
     }
 
 
@@ -224,6 +236,33 @@ def _occurrence_row(
         # Escalations are the end of the line; others wait to be judged (services/escalation.py).
         escalation="never" if reminder.kind is ReminderKind.ESCALATION else None,
         created_at=now,  # when the rep was reminded: escalation deadlines count from here too
+    )
+
+
+def notification_occurrence(
+    notification_id: int, kind: str, recipient: Recipient, now: dt.datetime
+) -> ReminderOccurrence:
+    """The push of a notify() notification: keyed by the notification, so it exists once; no
+    reminder or customer behind it, and nothing to escalate. Deferred past quiet hours."""
+    key = f"{NOTIFICATION_KEY_PREFIX}:{notification_id}"
+    return ReminderOccurrence(
+        dedup_key=f"{key}:{recipient.id}",
+        occurrence_key=key,
+        recipient=recipient.id,
+        kind=kind,
+        customer_id=None,
+        subject_id=None,
+        due_at=now,
+        reminder=None,
+        notification_id=notification_id,
+        state="pending",
+        deliver_at=recipient.delivery_time(now),
+        attempts=0,
+        claimed_at=None,
+        delivered_to="[]",
+        sent_at=None,
+        escalation="never",
+        created_at=now,
     )
 
 

@@ -8,6 +8,7 @@ may see by server sequence.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import json
@@ -21,13 +22,13 @@ from piccolo.engine.base import Engine
 import sync
 from server.db.engine import write_transaction
 from server.db.sync_tables import SyncConflict, SyncDevice, SyncOp, SyncRemoval
-from server.db.tables import Customer, User
+from server.db.tables import Customer, Deal, User
 from server.domain.access import Actor
 from server.domain.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
-from server.services import changes, dedup
-from server.services.entities import ENTITIES, Checks
+from server.services import changes, deals, dedup
+from server.services.entities import DEAL, ENTITIES, Checks
 from server.services.scope import in_scope
-from server.services.sequence import current_server_seq, sequence_block
+from server.services.sequence import current_server_seq, next_server_seq, sequence_block
 from sync.hlc import NODE_PATTERN
 
 MAX_CHANGES_PER_PUSH = 500
@@ -166,6 +167,8 @@ async def _push_one(
         raise sync.InvalidChange("change.device_mismatch", device_id=change.device_id)
     if change.op_id in seen:
         return _replay_answer(actor, change, seen[change.op_id]), [], None
+    if change.entity == "deal":
+        return await _push_deal(engine, actor, change, device_id)
     before_create = None
     if change.entity == "customer":
         # An edit made offline to a record merged away meanwhile lands on the survivor.
@@ -183,6 +186,40 @@ async def _push_one(
     seen[change.op_id] = {"user": actor.id, "digest": op.digest, "seq": op.seq}
     result = ChangeResult(change.op_id, "applied", applied.seq, applied.record)
     return result, applied.conflicts, op
+
+
+async def _push_deal(
+    engine: Engine, actor: Actor, change: sync.Change, device_id: str
+) -> tuple[ChangeResult, list[dict[str, Any]], SyncOp | None]:
+    """A device's deal edit: merged by the same per-field rules, then the winning fields go
+    through the deals service (stage rules, exit criteria, stage history, audit)."""
+    key = changes.record_key(change.record_id)
+    sync.check_skew(sync.HLC.parse(change.hlc), sync.wall_clock_ms())
+    change = msgspec.structs.replace(change, actor=str(actor.id))
+    row = await Deal.select().where(Deal.id == key).first()
+    if row is not None:
+        await deals.get_deal(actor, key)  # NotFound unless the user may see it
+    result = sync.apply(changes.state_of(DEAL, row), change)
+    changes.server_clock.receive(sync.HLC.parse(change.hlc))
+    fields = {name: result.state.value(name) for name in result.accepted}
+    if result.lifecycle_changed and row is not None:
+        fields["deleted"] = not result.state.alive
+    if fields:
+        made_at = dt.datetime.fromtimestamp(sync.HLC.parse(change.hlc).wall_ms / 1000, dt.UTC)
+        await deals.apply_deal_fields(engine, actor, key, fields, at=made_at, stamp_versions=False)
+    _, versions = result.state.to_parts()
+    seq = await next_server_seq()
+    await Deal.update({Deal.field_versions: json.dumps(versions), Deal.server_seq: seq}).where(
+        Deal.id == key
+    )
+    conflicts = await changes.store_conflicts(result.conflicts)
+    saved = await Deal.select().where(Deal.id == key).first()
+    op = SyncOp(
+        op_id=change.op_id, device_id=device_id, user=actor.id, digest=change_digest(change),
+        entity="deal", record_id=change.record_id, seq=seq,
+    )  # fmt: skip
+    record = changes.record_out(DEAL, saved, result.state)
+    return ChangeResult(change.op_id, "applied", seq, record), conflicts, op
 
 
 # ---- pull ----------------------------------------------------------------------------------

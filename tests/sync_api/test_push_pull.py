@@ -233,3 +233,38 @@ async def test_offline_created_duplicate_of_another_reps_customer_is_refused(
     )  # fmt: skip
     assert refused["details"]["owner"] == "alice"
     assert (await crew["alice"].get(f"/api/customers/{copy_id}")).status_code == 404
+
+
+async def test_offline_deal_moves_follow_the_stage_rules(crew):
+    """Deals merge like other records, and a device's stage move passes the exit criteria."""
+    t0 = crew["t0"]
+    alice = Device(crew["alice"])
+    deal_id = str(uuid.uuid4())
+    created = await alice.push(
+        alice.change(
+            "deal", deal_id, at_ms=t0 + 1000, customer_id=crew["customer_id"], title="年度采购"
+        )
+    )
+    assert created["results"][0]["status"] == "applied", created
+    # first_contact → needs_confirmed requires an amount (exit criteria of first_contact)
+    await alice.push(alice.change("deal", deal_id, at_ms=t0 + 2000, stage="first_contact"))
+    refused = await alice.push(
+        alice.change("deal", deal_id, at_ms=t0 + 3000, stage="needs_confirmed")
+    )
+    result = refused["results"][0]
+    assert (result["status"], result["http_status"]) == ("rejected", 422)
+    assert [e["field"] for e in result["errors"]] == ["amount"]
+    moved = await alice.push(
+        alice.change("deal", deal_id, at_ms=t0 + 4000, amount=250000, stage="needs_confirmed")
+    )
+    assert moved["results"][0]["status"] == "applied", moved
+    history = (await crew["alice"].get(f"/api/deals/{deal_id}/stages")).json()
+    assert [h["to_stage"] for h in history] == ["lead", "first_contact", "needs_confirmed"]
+    meg = Device(crew["meg"])
+    pulled = (await meg.pull_all())[deal_id]
+    assert pulled["values"]["stage"] == "needs_confirmed" and pulled["values"]["amount"] == 250000
+    # A desk edit (REST) is versioned too: an older offline edit of the same field loses.
+    await crew["meg"].patch(f"/api/deals/{deal_id}", json={"title": "年度采购（扩容）"})
+    stale = await alice.push(alice.change("deal", deal_id, at_ms=t0 + 3500, title="旧标题"))
+    assert stale["conflicts"] and stale["conflicts"][0]["field"] == "title"
+    assert (await crew["alice"].get(f"/api/deals/{deal_id}")).json()["title"] == "年度采购(扩容)"
