@@ -24,7 +24,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from server.domain.errors import FieldError, InvalidValue, ValidationFailed
-from server.domain.normalize import clean_text
+from server.domain.records import text
 
 WON = "won"
 LOST = "lost"
@@ -113,24 +113,6 @@ DEAL_FIELDS = (
 )
 
 
-def _text(max_length: int, required: bool = False) -> Callable[[Any], str | None]:
-    def convert(value: Any) -> str | None:
-        if value is None and not required:
-            return None
-        if not isinstance(value, str):
-            raise InvalidValue("type.string")
-        cleaned = clean_text(value)
-        if not cleaned:
-            if required:
-                raise InvalidValue("required")
-            return None
-        if len(cleaned) > max_length:
-            raise InvalidValue("text.too_long", max=max_length)
-        return cleaned
-
-    return convert
-
-
 def _amount(value: Any) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
         raise InvalidValue("type.number")
@@ -200,13 +182,13 @@ def _flag(value: Any) -> bool:
 _CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "customer_id": _uuid,
     "owner_id": _user_id,
-    "title": _text(200, required=True),
+    "title": text(200, required=True),
     "amount": _amount,
     "currency": _currency,
     "stage": _stage_key,
     "probability": _probability,
     "expected_close": _date,
-    "lost_reason": _text(500),
+    "lost_reason": text(500),
     "deleted": _flag,
 }
 
@@ -338,8 +320,8 @@ def _stage_probability(value: Any) -> int:
 
 
 _STAGE_CONVERTERS: dict[str, Callable[[Any], Any]] = {
-    "name_zh": _text(50, required=True),
-    "name_en": _text(50, required=True),
+    "name_zh": text(50, required=True),
+    "name_en": text(50, required=True),
     "expected_days": _days,
     "probability": _stage_probability,
     "exit_criteria": _criteria,

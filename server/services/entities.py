@@ -28,6 +28,7 @@ from server.domain.customers import (
 )
 from server.domain.errors import FieldError, ValidationFailed
 from server.domain.normalize import clean_text
+from server.domain.pipeline import DEAL_FIELDS
 from sync import EntitySchema
 
 CUSTOMER_LWW = (
@@ -104,19 +105,9 @@ ACTIVITY = Entity(
 DEAL = Entity(
     "deal",
     Deal,
-    EntitySchema.define(
-        "deal",
-        lww=(
-            "customer_id",
-            "title",
-            "amount",
-            "currency",
-            "stage",
-            "probability",
-            "expected_close",
-            "lost_reason",
-        ),
-    ),
+    # Owner and delete are not plain fields on a device: ownership is the server's, and a
+    # delete travels as the record's tombstone.
+    EntitySchema.define("deal", lww=[f for f in DEAL_FIELDS if f not in ("owner_id", "deleted")]),
     columns={"customer_id": "customer"},
     kinds={"customer_id": "uuid", "expected_close": "date", "amount": "decimal"},
 )

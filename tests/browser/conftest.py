@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,9 @@ from typing import Any
 
 import httpx
 import pytest
+
+from server.config import Settings
+from tests.support.live_server import live_server as live_server_process
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -33,26 +35,6 @@ CHROMIUM_ARGS = [
 ]
 DEMO_PASSWORD = "demo1234"
 DEMO_CUSTOMERS = 200
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_for(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"fieldcrm serve exited with {process.returncode}")
-        try:
-            if httpx.get(url + "/health", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("fieldcrm serve did not start in time")
 
 
 @dataclass
@@ -87,26 +69,13 @@ def serve_demo(data_dir: Path, customers: int = DEMO_CUSTOMERS) -> Iterator[Live
         "REDIS_URL": "",
         "FIELDCRM_LOGIN_MAX_FAILURES": "1000",
     }
-    cli = [sys.executable, "-m", "server.cli"]
     subprocess.run(
-        [*cli, "demo", "--customers", str(customers)],
+        [sys.executable, "-m", "server.cli", "demo", "--customers", str(customers)],
         cwd=ROOT, env=env, check=True, capture_output=True,
     )  # fmt: skip
-    port = _free_port()
-    with (data_dir / "server.log").open("wb") as log:
-        process = subprocess.Popen(
-            [*cli, "serve", "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=log
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            _wait_for(url, process)
-            yield LiveServer(url, data_dir)
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+    settings = Settings(data_dir=data_dir, database_url="")
+    with live_server_process(settings, extra_env={"FIELDCRM_LOGIN_MAX_FAILURES": "1000"}) as url:
+        yield LiveServer(url, data_dir)
 
 
 @pytest.fixture(scope="session")
