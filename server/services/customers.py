@@ -157,8 +157,10 @@ async def list_customers(
         .limit(per_page)
         .offset((max(page, 1) - 1) * per_page)
     )
-    total = await capped_count(where)
-    return rows, total
+    skipped = (max(page, 1) - 1) * per_page
+    if 0 < len(rows) < per_page or (page == 1 and not rows):
+        return rows, skipped + len(rows)  # the last page tells the total: no second scan
+    return rows, await capped_count(where)
 
 
 COUNT_CAP = 1000
