@@ -322,10 +322,16 @@ async def write_row(
     record_id: str,
     state: sync.RecordState,
     seq: int,
+    changed: tuple[str, ...] | None = None,
 ) -> None:
+    """Store `state` as the record's row. `changed`: the only fields an update touched
+    (None: write every field) — narrower UPDATEs make a sync batch markedly cheaper."""
     values, versions = state.to_parts()
+    fields = _every_field(entity, values)
+    if row is not None and changed is not None:
+        fields = {name: fields[name] for name in changed}
     columns = {
-        **column_values(entity, _every_field(entity, values)),
+        **column_values(entity, fields),
         **derived_columns(entity, values),
         "server_seq": seq,
     }
@@ -336,10 +342,9 @@ async def write_row(
     now = utcnow()
     if entity is CUSTOMER:
         columns["updated_at"] = now
-        if columns.get("tags") is None:
-            columns["tags"] = "[]"
-        if columns.get("custom") is None:
-            columns["custom"] = "{}"
+        for name, empty in (("tags", "[]"), ("custom", "{}")):  # JSON columns hold no NULL
+            if (row is None or name in columns) and columns.get(name) is None:
+                columns[name] = empty
     table = entity.table
     if row is None:
         columns.update(_creation_columns(entity, actor, now))
@@ -445,7 +450,7 @@ async def apply_change(
         raise_if(record_errors(entity, values, changed, checks) if result.state.alive else [])
         if row is None and before_create is not None:
             await before_create(_new_row_preview(entity, actor, record_id, values))
-        await write_row(entity, actor, row, record_id, result.state, seq)
+        await write_row(entity, actor, row, record_id, result.state, seq, result.accepted)
         conflicts = await store_conflicts(result.conflicts)
         old_values = before.values()
         await audit.record(

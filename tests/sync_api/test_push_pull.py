@@ -268,3 +268,18 @@ async def test_offline_deal_moves_follow_the_stage_rules(crew):
     stale = await alice.push(alice.change("deal", deal_id, at_ms=t0 + 3500, title="旧标题"))
     assert stale["conflicts"] and stale["conflicts"][0]["field"] == "title"
     assert (await crew["alice"].get(f"/api/deals/{deal_id}")).json()["title"] == "年度采购(扩容)"
+
+
+async def test_an_edit_of_one_field_leaves_the_others_alone(crew):
+    cid = crew["customer_id"]
+    alice = Device(crew["alice"])
+    await alice.push(
+        alice.change("customer", cid, at_ms=crew["t0"] + 1000, tags=["重点"], custom={})
+    )
+    await alice.push(alice.change("customer", cid, at_ms=crew["t0"] + 2000, grade="B"))
+    customer = (await crew["alice"].get(f"/api/customers/{cid}")).json()
+    assert (customer["tags"], customer["grade"], customer["phone"]) == (
+        ["重点"],
+        "B",
+        "+8613812345678",
+    )
