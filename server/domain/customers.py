@@ -21,6 +21,7 @@ from server.domain.normalize import (
     normalize_phone,
     person_name_key,
 )
+from server.domain.records import text
 from server.domain.regions import normalize_region
 
 KINDS = ("company", "person")
@@ -45,18 +46,6 @@ class CustomerRules:
     phone_region: str = "CN"
     extra_required: tuple[str, ...] = ()
     custom_fields: tuple[CustomFieldSpec, ...] = field(default_factory=tuple)
-
-
-def _text(limit: int) -> Callable[[Any], str | None]:
-    def convert(value: Any) -> str | None:
-        if not isinstance(value, str):
-            raise InvalidValue("type.string")
-        cleaned = clean_text(value)
-        if len(cleaned) > limit:
-            raise InvalidValue("text.too_long", max=limit)
-        return cleaned or None
-
-    return convert
 
 
 def _choice(options: tuple[str, ...], fold: Callable[[str], str] = str) -> Callable[[Any], str]:
@@ -92,18 +81,18 @@ def _tags(value: Any) -> list[str]:
 def _field_converters(rules: CustomerRules) -> dict[str, Callable[[Any], Any]]:
     return {
         "kind": _choice(KINDS),
-        "name": _text(200),
+        "name": text(200),
         "phone": _optional(lambda v: normalize_phone(_require_str(v), rules.phone_region)),
         "email": _optional(lambda v: normalize_email(_require_str(v))),
         "region": _optional(lambda v: normalize_region(_require_str(v))),
-        "address": _text(500),
+        "address": text(500),
         "industry": _optional(lambda v: normalize_industry(_require_str(v))),
         "size": _optional(_choice(SIZES)),
         "grade": _choice(GRADES, fold=str.upper),
         "lifecycle": _choice(LIFECYCLES),
-        "source": _text(32),
+        "source": text(32),
         "tags": _tags,
-        "notes": _text(5000),
+        "notes": text(5000, multiline=True),
     }
 
 

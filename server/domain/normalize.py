@@ -44,6 +44,15 @@ def clean_text(value: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", visible).split())
 
 
+def clean_multiline(value: str) -> str:
+    """clean_text line by line, keeping the line breaks (visit summaries, notes); runs of
+    blank lines become one."""
+    lines = [
+        clean_text(line) for line in value.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    ]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines).strip("\n"))
+
+
 def _squash(text: str) -> str:
     """Letters, digits and combining marks only: what is left of a key after punctuation."""
     kept = "".join(ch for ch in text if unicodedata.category(ch)[0] in "LNM")

@@ -13,19 +13,22 @@ from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from server.domain.errors import FieldError, InvalidValue, ValidationFailed
-from server.domain.normalize import clean_text, normalize_email, normalize_phone
+from server.domain.normalize import clean_multiline, clean_text, normalize_email, normalize_phone
 
 ACTIVITY_KINDS = ("visit", "call", "meeting", "email", "note")
 Converter = Callable[[Any], Any]
 
 
-def text(limit: int, required: bool = False) -> Converter:
+def text(limit: int, required: bool = False, multiline: bool = False) -> Converter:
+    """Text cleaned like every display value; `multiline` keeps line breaks."""
+    clean = clean_multiline if multiline else clean_text
+
     def convert(value: Any) -> str | None:
         if value is None and not required:
             return None
         if not isinstance(value, str):
             raise InvalidValue("type.string")
-        cleaned = clean_text(value)
+        cleaned = clean(value)
         if len(cleaned) > limit:
             raise InvalidValue("text.too_long", max=limit)
         if required and not cleaned:
@@ -146,8 +149,8 @@ ACTIVITY_CONVERTERS: dict[str, Converter] = {
     "customer_id": customer_ref,
     "kind": choice(ACTIVITY_KINDS),
     "occurred_at": iso_datetime,
-    "summary": text(5000, required=True),
-    "next_step": text(1000),
+    "summary": text(5000, required=True, multiline=True),
+    "next_step": text(1000, multiline=True),
     "location": text(200),
     "latitude": number_between(-90, 90),
     "longitude": number_between(-180, 180),

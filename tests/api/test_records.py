@@ -95,3 +95,16 @@ async def test_my_follow_ups_due_today_and_overdue(make_user):
     assert done.status_code == 200
     assert (await rep.get("/api/follow-ups", params={"due": "overdue"})).json() == []
     assert (await rep.get("/api/follow-ups", params={"due": "someday"})).status_code == 400
+
+
+async def test_visit_summaries_and_notes_keep_their_line_breaks(make_user):
+    rep = await make_user("rep")
+    cid = await _customer(rep)
+    summary = "拜访采购部：\r\n1. 确认预算\n\n\n\n2. 约下周演示  "
+    visit = await rep.post("/api/activities", json={"customer_id": cid, "summary": summary})
+    assert visit.json()["summary"] == "拜访采购部:\n1. 确认预算\n\n2. 约下周演示"
+    notes = await rep.patch(
+        f"/api/customers/{cid}", json={"notes": "第一行\n第二行", "address": None}
+    )
+    assert notes.status_code == 200, notes.text
+    assert notes.json()["notes"] == "第一行\n第二行"
