@@ -97,7 +97,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         await start_engine(engine)
         await migrate(engine)
         scheduler = None
-        if not settings.redis_url:  # embedded default: no worker, the jobs run here
+        if not settings.redis_url and settings.run_jobs_in_process:  # embedded default
             from server.jobs.inprocess import InProcessScheduler
 
             scheduler = InProcessScheduler(settings, engine)

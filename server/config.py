@@ -44,6 +44,14 @@ class Settings:
     push_allow_http: bool = field(
         default_factory=lambda: os.environ.get("FIELDCRM_PUSH_ALLOW_HTTP", "") in ("1", "true")
     )
+    # Embedded default only (no REDIS_URL): run the scheduled jobs inside the web process.
+    # Off for extra web processes sharing one database with a worker — and in tests, where a
+    # live server must not deliver pushes that a test's own worker is meant to send.
+    run_jobs_in_process: bool = field(
+        default_factory=lambda: (
+            os.environ.get("FIELDCRM_IN_PROCESS_JOBS", "1") not in ("0", "false")
+        )
+    )
     # Queue (and job-id prefix) of the arq worker; separate names keep deployments apart.
     job_queue: str = field(
         default_factory=lambda: os.environ.get("FIELDCRM_JOB_QUEUE", "fieldcrm:jobs")

@@ -34,6 +34,8 @@ def live_server(settings: Settings, extra_env: dict[str, str] | None = None) -> 
         "DATABASE_URL": settings.database_url,
         "FIELDCRM_DATA_DIR": str(settings.data_dir),
         "REDIS_URL": "",
+        # The tests' own workers deliver pushes; this server must not claim them meanwhile.
+        "FIELDCRM_IN_PROCESS_JOBS": "0",
         **(extra_env or {}),
     }
     log_path = Path(settings.data_dir) / f"server-{port}.log"
