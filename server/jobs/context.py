@@ -15,6 +15,7 @@ import httpx
 from piccolo.engine.base import Engine
 
 from server.config import Settings
+from server.domain.clock import utcnow
 from server.notify.vapid import load_or_create_vapid_keys
 from server.notify.webpush_sender import WebPushSender
 from server.services.reminder_delivery import DeliveryDeps, PushQueue
@@ -22,10 +23,6 @@ from server.services.reminder_delivery import DeliveryDeps, PushQueue
 PUSH_HTTP_TIMEOUT = 10.0  # seconds per push request; a slow push service must not stall a job
 
 JobContext = dict[str, Any]
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def make_sender(settings: Settings, http: httpx.AsyncClient) -> WebPushSender:

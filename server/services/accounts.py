@@ -11,6 +11,7 @@ from argon2.exceptions import InvalidHashError, VerifyMismatchError
 
 from server.db.tables import AuthToken, Team, User
 from server.domain.access import ROLES, Actor
+from server.domain.clock import utcnow
 from server.domain.errors import FieldError, ValidationFailed
 
 MIN_PASSWORD_LENGTH = 8
@@ -32,10 +33,6 @@ def _password_matches(stored_hash: str, password: str) -> bool:
 
 def _token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def actor_from_row(row: dict) -> Actor:

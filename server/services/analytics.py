@@ -31,15 +31,12 @@ from server.domain.analytics import (
     quarter_of,
     ratio,
 )
+from server.domain.clock import utcnow  # noqa: F401 - the API reads the clock here; tests patch it
 from server.domain.pipeline import LOST, WON
 from server.domain.schedule import TimeZoneLike, start_of_local_day
 from server.services.stages import load_pipeline
 
 MAX_LIST_ROWS = 5000
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 @dataclass(frozen=True)

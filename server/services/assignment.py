@@ -39,6 +39,7 @@ from server.domain.assignment import (
     parse_rule,
     spread_evenly,
 )
+from server.domain.clock import utcnow
 from server.domain.errors import FieldError, Forbidden, NotFound, ValidationFailed
 from server.domain.pipeline import DEFAULT_STAGES
 from server.domain.schedule import DEFAULT_TIME_ZONE, start_of_local_day
@@ -60,10 +61,6 @@ LEAD_COLUMNS = (
     Customer.grade,
     Customer.source,
 )
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def _json(value: Any) -> Any:

@@ -28,6 +28,7 @@ from server.db.engine import write_transaction
 from server.db.sync_tables import SyncConflict
 from server.db.tables import Customer, CustomerShare, OwnerChange
 from server.domain.access import Actor, can_see_customer
+from server.domain.clock import utcnow
 from server.domain.errors import FieldError, Forbidden, NotFound, ValidationFailed
 from server.services import audit
 from server.services.entities import (
@@ -74,10 +75,6 @@ def entity_for(name: str) -> Entity:
         return ENTITIES[name]
     except KeyError:
         raise sync.InvalidChange("entity.unknown", entity=name) from None
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 # ---- state ⇄ row ---------------------------------------------------------------------------

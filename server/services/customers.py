@@ -6,7 +6,6 @@ in SQL, so a record a user may not see is simply "not found".
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import uuid
 from dataclasses import dataclass
@@ -53,10 +52,6 @@ from server.services.sequence import lock_writes, next_server_seq
 
 REQUIRED_FIELDS_SETTING = "required_fields.customer"
 MAX_PAGE_SIZE = 100
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 # ---- rules ---------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from piccolo.query.functions.aggregate import Count, Sum
 from server.db.engine import write_transaction
 from server.db.tables import Customer, CustomerShare, Deal, DealStageChange, User
 from server.domain.access import Actor
+from server.domain.clock import utcnow
 from server.domain.errors import FieldError, Forbidden, InvalidValue, NotFound, ValidationFailed
 from server.domain.pipeline import (
     DEAL_FIELDS,
@@ -52,10 +53,6 @@ _NEW_DEAL_DEFAULTS: dict[str, Any] = {
     "lost_reason": None,
     "deleted": False,
 }
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 # ---- reading -------------------------------------------------------------------------------

@@ -47,6 +47,7 @@ from server.db.registry import all_tables
 from server.db.sync_tables import SyncRemoval
 from server.db.tables import Customer, CustomerShare
 from server.domain.access import Actor
+from server.domain.clock import utcnow
 from server.domain.dedup import MatchRecord, Side, merged_values, score
 from server.domain.errors import Conflict, Forbidden, NotFound
 from server.services import audit, changes
@@ -68,10 +69,6 @@ class MergeRequest:
     min_score: float | None = None  # re-scored on the fresh rows; below → not merged
     reason: str | None = None
     run_id: int | None = None
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 # ---- merge ---------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ up within a minute, exactly once, with retries, and drops subscriptions answered
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Iterable
 from typing import Any
@@ -17,14 +16,11 @@ from typing import Any
 from server.db.engine import write_transaction
 from server.db.tables import Notification
 from server.domain.access import Actor
+from server.domain.clock import utcnow
 from server.i18n import translate
 from server.services.reminder_store import load_recipients, notification_occurrence
 
 PUSH_BODY_LIMIT = 400  # characters; a push body shows two or three lines, and must fit 4 KB
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 async def notify(

@@ -35,6 +35,7 @@ from server.domain.assignment import (
     parse_settings,
     stale_cutoffs,
 )
+from server.domain.clock import utcnow
 from server.domain.errors import (
     Conflict,
     FieldError,
@@ -72,10 +73,6 @@ POOL_FIELDS = (
     Customer.created_at,
     Customer.last_contact_at,
 )
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 # ---- settings ------------------------------------------------------------------------------
